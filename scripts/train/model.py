@@ -1,0 +1,155 @@
+"""Decoder-only pre-LN transformer with an explicit KV-cache interface.
+
+The forward signature mirrors the ONNX contract the TypeScript runtime uses
+(Hugging Face / optimum decoder-with-past convention), so the exact module we
+train is the module we export.
+"""
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+TOKENS = ["<pad>", "<bos>", "<eos>"] + list("0123456789+-*()= QA:\n")
+PAD, BOS, EOS = 0, 1, 2
+STOI = {t: i for i, t in enumerate(TOKENS)}
+MAX_POSITIONS = 256
+# Large finite negative instead of -inf so a fully-masked row gives a uniform
+# softmax rather than NaN.
+MASK_VALUE = -1e4
+FUTURE_VALUE = -1e9
+
+
+def encode(text, bos=True, eos=True):
+    ids = [STOI[c] for c in text]
+    return ([BOS] if bos else []) + ids + ([EOS] if eos else [])
+
+
+def decode(ids):
+    out = []
+    for i in ids:
+        if i == EOS:
+            break
+        if i > EOS:
+            out.append(TOKENS[i])
+    return "".join(out)
+
+
+class Block(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.h, self.hd = h, d // h
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc = nn.Linear(d, 4 * d)
+        self.out = nn.Linear(4 * d, d)
+
+    def forward(self, x, bias, past_k, past_v):
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q = q.view(b, t, self.h, self.hd).transpose(1, 2)
+        k = k.view(b, t, self.h, self.hd).transpose(1, 2)
+        v = v.view(b, t, self.h, self.hd).transpose(1, 2)
+        k = torch.cat([past_k, k], dim=2)
+        v = torch.cat([past_v, v], dim=2)
+        att = torch.matmul(q, k.transpose(2, 3)) * (1.0 / math.sqrt(self.hd))
+        att = att + bias
+        att = torch.softmax(att, dim=-1)
+        y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
+        x = x + self.proj(y)
+        x = x + self.out(F.gelu(self.fc(self.ln2(x))))
+        return x, k, v
+
+
+class Decoder(nn.Module):
+    def __init__(self, d_model, n_layers, n_heads, kind="lm", vocab=len(TOKENS), max_pos=MAX_POSITIONS):
+        super().__init__()
+        self.kind, self.d, self.L, self.H = kind, d_model, n_layers, n_heads
+        self.hd = d_model // n_heads
+        self.vocab, self.max_pos = vocab, max_pos
+        self.tok = nn.Embedding(vocab, d_model)
+        self.pos = nn.Embedding(max_pos, d_model)
+        self.blocks = nn.ModuleList([Block(d_model, n_heads) for _ in range(n_layers)])
+        self.ln_f = nn.LayerNorm(d_model)
+        if kind == "lm":
+            self.head = nn.Linear(d_model, vocab, bias=False)
+        else:
+            self.head = nn.Linear(d_model, 1)
+        self.apply(self._init)
+        for n, p in self.named_parameters():
+            if n.endswith("proj.weight") or n.endswith("out.weight"):
+                nn.init.normal_(p, std=0.02 / math.sqrt(2 * n_layers))
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def empty_past(self, batch):
+        z = torch.zeros(batch, self.H, 0, self.hd)
+        return [(z, z) for _ in range(self.L)]
+
+    def forward(self, input_ids, attention_mask, position_ids, past):
+        """past: list of (key, value) [b, H, past_len, hd]; returns (out, presents)."""
+        b, t = input_ids.shape
+        past_len = past[0][0].shape[2]
+        total = attention_mask.shape[1]
+        q_idx = torch.arange(t, device=input_ids.device).unsqueeze(1) + past_len
+        k_idx = torch.arange(total, device=input_ids.device).unsqueeze(0)
+        causal = (k_idx <= q_idx).unsqueeze(0)  # [1, t, total]
+        allowed = causal & (attention_mask.unsqueeze(1) > 0)  # [b, t, total]
+        # Two levels: padding gets MASK_VALUE, the future gets a far lower value,
+        # so a query whose visible keys are all padding still only mixes past
+        # keys (identical for full and incremental runs) and never yields NaN.
+        bias = torch.where(allowed, torch.zeros((), dtype=torch.float32),
+                           torch.where(causal, torch.full((), MASK_VALUE, dtype=torch.float32),
+                                       torch.full((), FUTURE_VALUE, dtype=torch.float32))).unsqueeze(1)
+        x = self.tok(input_ids) + self.pos(position_ids)
+        presents = []
+        for blk, (pk, pv) in zip(self.blocks, past):
+            x, k, v = blk(x, bias, pk, pv)
+            presents.append((k, v))
+        x = self.ln_f(x)
+        out = self.head(x)
+        if self.kind == "prm":
+            out = out.squeeze(-1)  # logits; sigmoid is applied in the exported wrapper
+        return out, presents
+
+    def train_forward(self, ids, mask):
+        """Full-sequence forward without cache for training (positions 0..t-1 per row)."""
+        b, t = ids.shape
+        pos = torch.arange(t, device=ids.device).unsqueeze(0).expand(b, t)
+        out, _ = self.forward(ids, mask, pos, self.empty_past_on(b, ids.device))
+        return out
+
+    def empty_past_on(self, batch, device):
+        z = torch.zeros(batch, self.H, 0, self.hd, device=device)
+        return [(z, z) for _ in range(self.L)]
+
+    def config(self):
+        return {"kind": self.kind, "d_model": self.d, "n_layers": self.L, "n_heads": self.H}
+
+
+def count_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def nonembedding_matmul_params(model):
+    # per layer: qkv 3d^2 + proj d^2 + mlp 8d^2 = 12 d^2, plus the output head.
+    d, L = model.d, model.L
+    head = d * (model.vocab if model.kind == "lm" else 1)
+    return 12 * d * d * L + head
+
+
+FLOPS_CONTEXT = 128
+FLOPS_FORMULA = ("flopsPerToken = 2 * (12 * dModel^2 * layers + dModel * headOutputs)"
+                 " + 2 * layers * context * dModel  (forward pass, context = %d)" % FLOPS_CONTEXT)
+
+
+def flops_per_token(model, context=FLOPS_CONTEXT):
+    return 2 * nonembedding_matmul_params(model) + 2 * model.L * context * model.d

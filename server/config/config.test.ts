@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies defaults and freezes the result', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config.http.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.embeddedDir).toBe('/srv/.data/postgres');
+    expect(config.apiKeys.admin).toBe('dev-admin-key');
+    expect(Object.isFrozen(config.http)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ STICKY_BUCKETING: 'maybe' }, 'STICKY_BUCKETING'],
+    [{ NODE_ENV: 'production' }, 'ADMIN_API_KEY'],
+    [{ GROWTHBOOK_API_HOST: 'http://gb' }, 'GROWTHBOOK_CLIENT_KEY'],
+  ])('rejects %j naming %s', (env, field) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(field);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).redis.url).toBeUndefined();
+  });
+
+  it('splits webhook URLs', () => {
+    expect(loadConfig({ WEBHOOK_URLS: 'http://a, http://b' }).rollout.webhookUrls).toEqual(['http://a', 'http://b']);
+  });
+});

@@ -1,0 +1,83 @@
+import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
+
+export interface BeamSearchOptions {
+  /** Paths sampled per iteration. */
+  readonly n: number;
+  /** Beam width M: each kept beam is expanded into M candidates, n/M beams survive. */
+  readonly beamWidth: number;
+  readonly maxSteps: number;
+  readonly sample: SampleOptions;
+}
+
+interface Beam<S, P> {
+  readonly lm: S;
+  readonly prm: P;
+  readonly steps: readonly StepRecord[];
+  readonly score: number | null;
+}
+
+/**
+ * Step-level beam search guided by a PRM, after Hugging Face search-and-learn:
+ * each iteration tops the kept beams back up to n (round-robin copies), samples
+ * one step for each, scores it with the PRM (last-step score) and keeps the
+ * best n/M unfinished ones. Finished candidates go to a pool; the answer is the
+ * pooled candidate with the highest PRM score.
+ */
+export async function beamSearch<S, P>(
+  lm: LanguageModel<S>,
+  prm: RewardModel<P>,
+  role: 'draft' | 'target',
+  prompt: string,
+  options: BeamSearchOptions,
+  rng: Rng,
+): Promise<SearchResult> {
+  const keep = Math.max(1, Math.floor(options.n / options.beamWidth));
+  let active: Beam<S, P>[] = [{ lm: lm.start(prompt), prm: prm.start(prompt), steps: [], score: null }];
+  let lastCandidates: Beam<S, P>[] = [];
+  const pool: Beam<S, P>[] = [];
+
+  for (let iteration = 0; iteration < options.maxSteps && active.length > 0; iteration++) {
+    const expanded = Array.from({ length: options.n }, (_, i) => active[i % active.length] as Beam<S, P>);
+    const samples = await lm.sampleSteps(
+      expanded.map((b) => b.lm),
+      options.sample,
+      rng,
+    );
+    const rewards = await prm.scoreSteps(
+      expanded.map((b) => b.prm),
+      samples,
+    );
+    const live: Beam<S, P>[] = [];
+    lastCandidates = expanded.map((beam, i) => {
+      const sample = samples[i]!;
+      const reward = rewards[i]!;
+      const next: Beam<S, P> = {
+        lm: sample.state,
+        prm: reward.state,
+        steps: [...beam.steps, { text: sample.text, model: role, prmScore: reward.score }],
+        score: reward.score,
+      };
+      if (isFinalStep(sample)) pool.push(next);
+      else if (!sample.truncated) live.push(next);
+      return next;
+    });
+    if (pool.length >= options.n) break;
+    active = topByScore(live, keep);
+  }
+
+  const finished = pool.length > 0;
+  const best = topByScore(finished ? pool : lastCandidates, 1)[0];
+  return {
+    steps: best?.steps ?? [],
+    finished,
+    prmScore: best?.score ?? null,
+    draftAttempts: 0,
+    draftAccepted: 0,
+    fallbacks: 0,
+  };
+}
+
+/** Highest scores first; ties keep the earlier candidate (stable sort) for determinism. */
+function topByScore<B extends { score: number | null }>(items: readonly B[], k: number): B[] {
+  return [...items].sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity)).slice(0, k);
+}

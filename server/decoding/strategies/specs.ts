@@ -1,0 +1,108 @@
+import { sampleSoftmax } from '../sampling';
+import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
+
+/**
+ * Defaults for the SPECS knobs. Re-tune with `npm run tune:specs` (validation
+ * set only) whenever the models change; see experiments/results/specs-tuning.md.
+ */
+export const SPECS_DEFAULTS = Object.freeze({
+  lambda: 1,
+  theta: 0.5,
+  tau: 0.5,
+  selectionTemperature: 0.1,
+});
+
+export interface SpecsOptions {
+  /** Candidates per step (drafts, or target samples on fallback). */
+  readonly n: number;
+  /** Weight λ of the PRM score in s = mean(log p_target − log p_draft) + λ·r. */
+  readonly lambda: number;
+  /** Acceptance threshold θ on s. */
+  readonly theta: number;
+  /** After a target step, the draft takes the next step only if the kept step's PRM score r > τ. */
+  readonly tau: number;
+  /** T in softmax(s / T) used to pick among accepted drafts. */
+  readonly selectionTemperature: number;
+  readonly maxSteps: number;
+  readonly sample: SampleOptions;
+}
+
+/**
+ * SPECS (arXiv 2506.15733): the draft proposes n candidate steps, the target and
+ * the PRM verify them; hard steps (nothing accepted) go to the target. One
+ * prefix is kept; the first step is written by the target.
+ */
+export async function specsSearch<SD, ST, P>(
+  draft: LanguageModel<SD>,
+  target: LanguageModel<ST>,
+  prm: RewardModel<P>,
+  prompt: string,
+  options: SpecsOptions,
+  rng: Rng,
+): Promise<SearchResult> {
+  let d = draft.start(prompt);
+  let t = target.start(prompt);
+  let r = prm.start(prompt);
+  const steps: StepRecord[] = [];
+  let useDraft = false;
+  let finished = false;
+  let prmScore: number | null = null;
+  let draftAttempts = 0;
+  let draftAccepted = 0;
+  let fallbacks = 0;
+
+  for (let i = 0; i < options.maxSteps && !finished; i++) {
+    if (useDraft) {
+      draftAttempts++;
+      const drafts = await draft.sampleSteps(Array<SD>(options.n).fill(d), options.sample, rng);
+      // Independent passes: let the runtime overlap them.
+      const [verified, rewards] = await Promise.all([
+        target.scoreContinuations(t, drafts),
+        prm.scoreSteps(Array<P>(options.n).fill(r), drafts),
+      ]);
+      const scores = drafts.map((c, k) => {
+        const logTarget = verified[k]!.tokenLogprobs;
+        const ratio = c.tokenLogprobs.reduce((sum, lp, j) => sum + (logTarget[j]! - lp), 0) / Math.max(1, c.tokenLogprobs.length);
+        return ratio + options.lambda * rewards[k]!.score;
+      });
+      // Truncated drafts are never accepted: they are not a step.
+      const accepted = scores.flatMap((s, k) => (s > options.theta && !drafts[k]!.truncated ? [k] : []));
+      if (accepted.length > 0) {
+        draftAccepted++;
+        let pick = accepted[sampleSoftmax(accepted.map((k) => scores[k]!), options.selectionTemperature, rng)]!;
+        if (isFinalStep(drafts[pick]!)) pick = bestBy(accepted.filter((k) => isFinalStep(drafts[k]!)), scores);
+        const chosen = drafts[pick]!;
+        d = chosen.state;
+        t = verified[pick]!.state;
+        r = rewards[pick]!.state;
+        prmScore = rewards[pick]!.score;
+        steps.push({ text: chosen.text, model: 'draft', prmScore, score: scores[pick]!, accepted: true });
+        finished = isFinalStep(chosen);
+        continue;
+      }
+      fallbacks++;
+    }
+    const candidates = await target.sampleSteps(Array<ST>(options.n).fill(t), options.sample, rng);
+    const rewards = await prm.scoreSteps(Array<P>(options.n).fill(r), candidates);
+    const rewardScores = rewards.map((x) => x.score);
+    const usable = candidates.flatMap((c, k) => (c.truncated ? [] : [k]));
+    const pick = bestBy(usable.length > 0 ? usable : candidates.map((_, k) => k), rewardScores);
+    const chosen = candidates[pick]!;
+    d = draft.extend(d, chosen);
+    t = chosen.state;
+    r = rewards[pick]!.state;
+    prmScore = rewardScores[pick]!;
+    steps.push({ text: chosen.text, model: 'target', prmScore, accepted: false });
+    finished = isFinalStep(chosen);
+    if (chosen.truncated) break;
+    useDraft = prmScore > options.tau;
+  }
+  return { steps, finished, prmScore, draftAttempts, draftAccepted, fallbacks };
+}
+
+/** Index (from `indices`) with the highest score; earliest wins ties. */
+function bestBy(indices: readonly number[], scores: readonly number[]): number {
+  let best = indices[0]!;
+  for (const k of indices) if (scores[k]! > scores[best]!) best = k;
+  return best;
+}

@@ -1,0 +1,61 @@
+/**
+ * The error family every layer throws. The HTTP error middleware maps these to
+ * `{ error: { code, message, field? } }` with the status below; anything else
+ * is an unexpected failure and becomes a logged 500.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly field?: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, field?: string, details?: unknown) {
+    super('VALIDATION_FAILED', message, 400, field, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid API key') {
+    super('UNAUTHORIZED', message, 401);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('FORBIDDEN', message, 403);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string, field?: string) {
+    super('NOT_FOUND', `${what} not found`, 404, field);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, field?: string) {
+    super('CONFLICT', message, 409, field);
+  }
+}
+
+export class TimeoutError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('TIMEOUT', message, 504, undefined, details);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super('UNAVAILABLE', message, 503);
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -1,0 +1,18 @@
+export { createRng, type Rng } from './rng';
+export {
+  ExpressionError,
+  MAX_EXPRESSION_LENGTH,
+  MAX_QUESTION_NUMBER,
+  countOperations,
+  evaluateExpression,
+  parseExpression,
+  parseQuestion,
+  renderTokens,
+  tokenize,
+  type Token,
+} from './parse-expression';
+export { canonicalSolution, canonicalStep, type CanonicalSolution } from './canonical-solution';
+export { formatAnswer, formatPrompt, formatSolutionText, formatStep, parseLine, type ParsedLine } from './format';
+export { generateOne, generateProblems, MAX_OPERATIONS, MAX_VALUE, MIN_OPERATIONS, type Problem, type ProblemWithSolution } from './generator';
+export { extractAnswer, grade } from './grader';
+export { checkStep, type StepCheck } from './step-checker';
