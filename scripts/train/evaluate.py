@@ -40,7 +40,7 @@ def _generate_batch(model, prompts, temperature, generator):
             nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
         else:
             nxt = logits.argmax(-1)
-        last_pos = last_pos + 1
+        last_pos = (last_pos + 1).clamp(max=MAX_POSITIONS - 1)
         for r in range(B):
             if not done[r]:
                 gen[r].append(int(nxt[r]))

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 
 import torch
@@ -47,7 +48,8 @@ def main():
     out = args.out if os.path.isabs(args.out) else os.path.join(REPO, args.out)
     os.makedirs(out, exist_ok=True)
     total = args.minutes * 60
-    work = os.path.join(out, ".work")
+    # Scratch data stays outside the output folder (models/ is committed).
+    work = os.path.join(tempfile.gettempdir(), "specs-train-work")
     os.makedirs(work, exist_ok=True)
     print(f"budget {args.minutes} min on {device} ({args.threads} threads) -> {out}", flush=True)
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { pgConfigFromUrl } from './pg-config';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { Logger } from '../observability/logger';
 
@@ -60,6 +62,31 @@ export function loadSchemaEngineGlue(): Promise<Glue> {
   return gluePromise;
 }
 
+interface ScriptCapableAdapter {
+  client: pg.Pool | pg.PoolClient;
+  executeScript(script: string): Promise<void>;
+  onError(error: unknown): never;
+}
+
+/**
+ * adapter-pg runs a migration script by splitting it on every ';', which breaks function bodies,
+ * string literals and comments containing one. Send the script whole instead, as Prisma's
+ * native engine does: one simple-protocol query, which Postgres also runs as one transaction.
+ */
+function wholeScriptExecution<T extends object>(adapter: T): T {
+  const a = adapter as unknown as ScriptCapableAdapter;
+  if (typeof a.executeScript === 'function' && a.client && typeof a.client.query === 'function') {
+    a.executeScript = async (script: string) => {
+      try {
+        await a.client.query(script);
+      } catch (err) {
+        a.onError(err);
+      }
+    };
+  }
+  return adapter;
+}
+
 export interface OpenSchemaEngineOptions {
   url: string;
   schema: string;
@@ -71,7 +98,13 @@ export interface OpenSchemaEngineOptions {
 /** Opens an engine on `url`, with `schema` as the Postgres schema it manages. Call `close()` when done. */
 export async function openSchemaEngine(options: OpenSchemaEngineOptions): Promise<{ engine: WasmSchemaEngine; close: () => Promise<void> }> {
   const glue = await loadSchemaEngineGlue();
-  const factory = new PrismaPg({ connectionString: options.url, max: 2 }, { schema: options.schema });
+  // Our own pool (ended on close): the adapter leaves external pools open, and a pool it
+  // creates itself would keep the process alive after the engine is freed.
+  const pool = new pg.Pool(pgConfigFromUrl(options.url, options.schema, { max: 2 }));
+  pool.on('error', (err) => log?.warn({ err }, 'schema engine pool error'));
+  const factory = new PrismaPg(pool, { schema: options.schema });
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => wholeScriptExecution(await connect());
   const adapter = bindMigrationAwareSqlAdapterFactory(factory as never);
   const log = options.logger;
   const engine = await glue.SchemaEngine.new(
@@ -83,6 +116,7 @@ export async function openSchemaEngine(options: OpenSchemaEngineOptions): Promis
     engine,
     close: async () => {
       engine.free();
+      await pool.end();
     },
   };
 }

@@ -61,7 +61,7 @@ export function nonInferiorityFromMoments(control: ArmMoments, treatment: ArmMom
   // Orient so that "good" is positive: d > −margin is non-inferior.
   const d = higher ? effect : -effect;
   const hw = seq ? sequentialHalfwidthOneSided(se, n, alpha, seq.tuning) : studentTQuantile(1 - alpha, df) * se;
-  const pValue = seq ? sequentialOneSidedPValue(d + margin, se, n, seq.tuning) : studentTCdf(-(d + margin) / se, df);
+  const pValue = seq ? sequentialOneSidedPValue(d + margin, se, n, alpha, seq.tuning) : studentTCdf(-(d + margin) / se, df);
   const lowerGood = d - hw;
   const upperGood = d + hw;
   return {

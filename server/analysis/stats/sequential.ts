@@ -22,8 +22,7 @@ export function sequentialHalfwidth(se: number, n: number, alpha: number, tuning
  * Half-width of the one-sided (1−α) confidence sequence (gbstats'
  * sequentialIntervalHalfwidthOneSided), used for non-inferiority bounds.
  */
-export function sequentialHalfwidthOneSided(se: number, n: number, alpha: number, tuning: number): number {
-  const rho = sequentialRho(alpha, tuning, false);
+export function sequentialHalfwidthOneSided(se: number, n: number, alpha: number, tuning: number, rho = sequentialRho(alpha, tuning, false)): number {
   const s2 = se * se * n;
   const nr2 = n * rho * rho;
   return Math.sqrt(s2 * ((2 * (nr2 + 1)) / (n * rho) ** 2) * Math.log(1 + Math.sqrt(nr2 + 1) / (2 * alpha)));
@@ -44,21 +43,23 @@ export function sequentialPValue(effect: number, se: number, n: number, alpha: n
 
 /**
  * One-sided always-valid p-value for H0: effect ≤ 0 against effect > 0: the
- * smallest α at which the one-sided CS lower bound excludes 0 (found by
- * bisection on log α, as gbstats does numerically).
+ * smallest α' at which the one-sided CS lower bound excludes 0, with ρ held at
+ * the value tuned for the configured α (as gbstats does, which keeps the bound
+ * monotone in α'), found by bisection on log α'. p < α ⇔ the bound excludes 0.
  */
-export function sequentialOneSidedPValue(effect: number, se: number, n: number, tuning: number): number {
+export function sequentialOneSidedPValue(effect: number, se: number, n: number, alpha: number, tuning: number): number {
   if (!(effect > 0)) return 1;
-  const excludes = (a: number): boolean => effect - sequentialHalfwidthOneSided(se, n, a, tuning) > 0;
-  if (!excludes(0.5 - 1e-12)) return 1;
-  let lo = -745; // log α where it surely excludes (or underflow)
-  let hi = Math.log(0.5 - 1e-12);
-  if (excludes(Math.exp(lo))) return Math.exp(lo);
-  for (let i = 0; i < 100; i++) {
+  const rho = sequentialRho(alpha, tuning, false);
+  const excludes = (logA: number): boolean => effect - sequentialHalfwidthOneSided(se, n, Math.exp(logA), tuning, rho) > 0;
+  let hi = Math.log(1);
+  if (!excludes(hi)) return 1;
+  let lo = -745; // log α' at which it surely excludes (or underflows)
+  if (excludes(lo)) return Math.exp(lo);
+  for (let i = 0; i < 200; i++) {
     const mid = (lo + hi) / 2;
-    if (excludes(Math.exp(mid))) hi = mid;
+    if (excludes(mid)) hi = mid;
     else lo = mid;
-    if (hi - lo < 1e-10) break;
+    if (hi - lo < 1e-12) break;
   }
   return Math.exp(hi);
 }

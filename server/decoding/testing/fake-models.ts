@@ -2,7 +2,7 @@ import { sampleIndex } from '../sampling';
 import type { ContinuationScore, LanguageModel, RewardModel, Rng, SampledStep, SampleOptions, Step, StepReward } from '../types';
 
 /** Next-step distribution of a fake model given the text so far. */
-export type StepTable = (prefix: string) => Readonly<Record<string, number>>;
+export type StepTable = (prefix: string) => { readonly [step: string]: number | undefined };
 
 export interface FakeCall {
   readonly kind: 'sample' | 'score' | 'prm' | 'path';
@@ -33,7 +33,7 @@ export function createFakeLm(table: StepTable, mode: 'sample' | 'cycle' = 'sampl
     async sampleSteps(states: readonly string[], options: SampleOptions, rng: Rng): Promise<SampledStep<string>[]> {
       calls.push({ kind: 'sample', prefixes: [...states] });
       return states.map((prefix, k) => {
-        const entries = Object.entries(table(prefix));
+        const entries = Object.entries(table(prefix)).filter((e): e is [string, number] => e[1] !== undefined);
         if (entries.length === 0) throw new Error(`fake LM has no step after ${JSON.stringify(prefix)}`);
         let idx: number;
         if (mode === 'cycle') idx = k % entries.length;

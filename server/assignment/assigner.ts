@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { GrowthBookClient, RedisStickyBucketService, type FeatureApiResponse, type UserContext } from '@growthbook/growthbook';
+import type { Logger } from 'pino';
+import { featureKey, unitHash, type FeaturesPayload, type Variation } from './payload';
+
+export interface Assignment {
+  readonly variant: Variation;
+  readonly unitId: string;
+  /** `unitHash(seed, unitId)`: stable per experiment and unit, for the request log. */
+  readonly unitHash: string;
+  /** GrowthBook's bucket in [0, 1) (null when the unit was not hashed: experiment not running). */
+  readonly bucket: number | null;
+  readonly inExperiment: boolean;
+  readonly stickyBucketUsed: boolean;
+}
+
+export interface Assigner {
+  /** The SDK adapter: evaluates the experiment's feature for the unit (a fresh random unit when absent). */
+  assign(experiment: { key: string; hashSeed: string }, unitId?: string): Promise<Assignment>;
+  /** Local mode: replaces the payload the SDK evaluates against (synchronous, no fetch). */
+  setPayload(payload: FeaturesPayload): void;
+  /** Remote mode: loads from the GrowthBook server, then polls. */
+  start(): Promise<void>;
+  close(): void;
+}
+
+/** Minimal ioredis surface RedisStickyBucketService needs. */
+export interface StickyRedis {
+  mget(...keys: string[]): Promise<(string | null)[]>;
+  set(key: string, value: string): Promise<unknown>;
+}
+
+export interface AssignerOptions {
+  logger: Logger;
+  /** Called for every exposure the SDK tracks (metrics). */
+  onExposure?: (experimentKey: string, variant: Variation) => void;
+  /** GrowthBook server to load the payload from; absent: payloads come from `setPayload`. */
+  remote?: { apiHost: string; clientKey: string; refreshIntervalMs?: number };
+  /** Sticky bucketing through the SDK's RedisStickyBucketService. */
+  stickyRedis?: StickyRedis;
+}
+
+/**
+ * One GrowthBookClient (the SDK's multi-user client) holds the payload for the
+ * whole process; a request only builds a small user context, so assignment
+ * costs microseconds and creates no SDK instance per request.
+ */
+export function createAssigner(options: AssignerOptions): Assigner {
+  const { logger, onExposure } = options;
+  const gb = new GrowthBookClient({
+    apiHost: options.remote?.apiHost,
+    clientKey: options.remote?.clientKey,
+    trackingCallback: (experiment, result) => {
+      const variant = result.value as Variation;
+      onExposure?.(experiment.key, variant);
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug({ experiment: experiment.key, variant, unitId: result.hashValue, bucket: result.bucket }, 'exposure');
+      }
+    },
+  });
+  const sticky = options.stickyRedis
+    ? new RedisStickyBucketService({ redis: options.stickyRedis as ConstructorParameters<typeof RedisStickyBucketService>[0]['redis'] })
+    : undefined;
+
+  return {
+    async assign(experiment, unitId) {
+      const id = unitId ?? randomUUID();
+      let ctx: UserContext = { attributes: { unitId: id } };
+      if (sticky) ctx = await gb.applyStickyBuckets(ctx, sticky);
+      const result = gb.evalFeature<Variation>(featureKey(experiment.key), ctx);
+      const exp = result.experimentResult;
+      const variant: Variation = result.value === 'specs' ? 'specs' : 'baseline';
+      return {
+        variant,
+        unitId: id,
+        unitHash: unitHash(experiment.hashSeed, id),
+        bucket: exp?.bucket ?? null,
+        inExperiment: exp?.inExperiment ?? false,
+        stickyBucketUsed: exp?.stickyBucketUsed ?? false,
+      };
+    },
+
+    setPayload(payload) {
+      gb.initSync({ payload: payload as unknown as FeatureApiResponse });
+    },
+
+    async start() {
+      if (!options.remote) return;
+      const res = await gb.init({ timeout: 5_000, streaming: false, pollingInterval: options.remote.refreshIntervalMs ?? 10_000 });
+      if (!res.success) logger.warn({ source: res.source, error: res.error?.message }, 'GrowthBook payload not loaded; polling in the background');
+    },
+
+    close() {
+      gb.destroy();
+    },
+  };
+}

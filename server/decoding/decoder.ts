@@ -1,0 +1,152 @@
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { createRng } from '../task/rng';
+import { extractAnswer } from '../task/grader';
+import { formatPrompt } from '../task/format';
+import { parseQuestion } from '../task/parse-expression';
+import { isAppError } from '../errors/index';
+import { emptyUsage, type Usage } from './accounting';
+import { ModelLoadError, QuestionValidationError } from './errors';
+import { loadManifest, loadModelSession, type Manifest, type ModelSession } from './model-session';
+import { onnxLanguageModel, onnxRewardModel } from './onnx-models';
+import { parseSolveOptions, type SolveOptions, type SolveOptionsInput, type Strategy } from './options';
+import type { ModelContext } from './seq-state';
+import { beamSearch } from './strategies/beam-search';
+import { greedy } from './strategies/greedy';
+import { specsSearch } from './strategies/specs';
+import { createTokenizer, type Tokenizer } from './tokenizer';
+import type { ModelRole, SearchResult, StepRecord } from './types';
+
+export interface DecoderConfig {
+  readonly modelsDir: string;
+  /** onnxruntime intra-op threads per session (default 1). */
+  readonly intraOpThreads?: number;
+}
+
+export interface SolveResult {
+  readonly strategy: Strategy;
+  readonly answer: number | null;
+  /** Prompt and generated steps. */
+  readonly text: string;
+  readonly steps: readonly StepRecord[];
+  readonly finished: boolean;
+  readonly prmScore: number | null;
+  readonly latencyMs: number;
+  readonly usage: Usage;
+  /** SPECS: accepted draft steps / draft attempts; null for other strategies or no attempt. */
+  readonly draftAcceptance: number | null;
+  readonly fallbacks: number;
+}
+
+export interface DecoderInfo {
+  readonly modelsDir: string;
+  readonly provisional: boolean;
+  readonly intraOpThreads: number;
+  readonly models: Record<ModelRole, { file: string; layers: number; heads: number; headDim: number; sha256: string }>;
+}
+
+export interface Decoder {
+  readonly info: DecoderInfo;
+  solve(question: string, options: SolveOptionsInput): Promise<SolveResult>;
+  close(): Promise<void>;
+}
+
+const ROLES: readonly ModelRole[] = ['draft', 'target', 'prm'];
+
+/** Loads the three models once; solve() may be called concurrently. */
+export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
+  const intraOpThreads = config.intraOpThreads ?? 1;
+  const manifest = await loadManifest(config.modelsDir);
+  const tokenizer = await loadVocab(config.modelsDir, manifest);
+  const settled = await Promise.allSettled(ROLES.map((role) => loadModelSession(config.modelsDir, manifest, role, { intraOpThreads })));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.release() : undefined)));
+    throw failed.reason;
+  }
+  const [draft, target, prm] = settled.map((s) => (s as PromiseFulfilledResult<ModelSession>).value) as [ModelSession, ModelSession, ModelSession];
+  const sessions: Record<ModelRole, ModelSession> = { draft, target, prm };
+  const info: DecoderInfo = {
+    modelsDir: config.modelsDir,
+    provisional: manifest.provisional ?? false,
+    intraOpThreads,
+    models: Object.fromEntries(
+      ROLES.map((r) => [r, { file: sessions[r].file, ...sessions[r].layout, sha256: manifest.models[r].sha256 }]),
+    ) as DecoderInfo['models'],
+  };
+  let closed = false;
+
+  return {
+    info,
+    async solve(question, rawOptions) {
+      if (closed) throw new Error('decoder is closed');
+      const options = parseSolveOptions(rawOptions);
+      validateQuestion(question);
+      const started = performance.now();
+      const usage = emptyUsage();
+      const ctx = (role: ModelRole): ModelContext => ({ session: sessions[role], tokenizer, usage: usage[role] });
+      const prompt = formatPrompt(question);
+      const search = await runStrategy(options, prompt, ctx);
+      const solution = search.steps.map((s) => s.text).join('');
+      return {
+        strategy: options.strategy,
+        answer: extractAnswer(solution),
+        text: prompt + solution,
+        steps: search.steps,
+        finished: search.finished,
+        prmScore: search.prmScore,
+        latencyMs: performance.now() - started,
+        usage,
+        draftAcceptance: search.draftAttempts > 0 ? search.draftAccepted / search.draftAttempts : null,
+        fallbacks: search.fallbacks,
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(ROLES.map((r) => sessions[r].release()));
+    },
+  };
+}
+
+function runStrategy(options: SolveOptions, prompt: string, ctx: (role: ModelRole) => ModelContext): Promise<SearchResult> {
+  const rng = createRng(options.seed);
+  const sample = { temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokensPerStep };
+  const prm = onnxRewardModel(ctx('prm'));
+  switch (options.strategy) {
+    case 'beam-target':
+    case 'beam-draft': {
+      const role = options.strategy === 'beam-target' ? 'target' : 'draft';
+      const beam = { n: options.n, beamWidth: options.beamWidth, maxSteps: options.maxSteps, sample };
+      return beamSearch(onnxLanguageModel(ctx(role)), prm, role, prompt, beam, rng);
+    }
+    case 'greedy-target':
+    case 'greedy-draft': {
+      const role = options.strategy === 'greedy-target' ? 'target' : 'draft';
+      return greedy(onnxLanguageModel(ctx(role)), prm, role, prompt, { maxSteps: options.maxSteps, maxTokens: options.maxTokensPerStep }, rng);
+    }
+    case 'specs':
+      return specsSearch(onnxLanguageModel(ctx('draft')), onnxLanguageModel(ctx('target')), prm, prompt, { ...options, sample }, rng);
+  }
+}
+
+/** Questions must be workload expressions (digits 0..99, + - * and parentheses, ≤ 200 characters). */
+export function validateQuestion(question: unknown): asserts question is string {
+  if (typeof question !== 'string') throw new QuestionValidationError('the question must be a string');
+  try {
+    parseQuestion(question);
+  } catch (e) {
+    if (isAppError(e)) throw new QuestionValidationError(e.message);
+    throw e;
+  }
+}
+
+async function loadVocab(modelsDir: string, manifest: Manifest): Promise<Tokenizer> {
+  const file = path.join(modelsDir, manifest.vocab);
+  try {
+    return createTokenizer(JSON.parse(await readFile(file, 'utf8')));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(file, code === 'ENOENT' ? 'the file does not exist' : `the vocabulary is unreadable (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { DecodingOptionsError } from './errors';
+import { SPECS_DEFAULTS } from './strategies/specs';
+
+export const STRATEGIES = ['beam-target', 'beam-draft', 'specs', 'greedy-target', 'greedy-draft'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const DEFAULT_N = 8;
+export const DEFAULT_BEAM_WIDTH = 4;
+export const DEFAULT_TEMPERATURE = 0.8;
+export const DEFAULT_TOP_P = 1;
+export const DEFAULT_MAX_STEPS = 12;
+export const DEFAULT_MAX_TOKENS_PER_STEP = 40;
+
+/** Options of one solve request (the HTTP layer validates request bodies with this schema). */
+export const solveOptionsSchema = z
+  .object({
+    strategy: z.enum(STRATEGIES),
+    /** Paths per iteration (beam) / candidates per step (SPECS). Ignored by greedy. */
+    n: z.number().int().min(1).max(64).default(DEFAULT_N),
+    /** Beam width M: n/M beams survive each iteration. */
+    beamWidth: z.number().int().min(1).max(64).default(DEFAULT_BEAM_WIDTH),
+    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    /** SPECS λ: weight of the PRM score in the draft score. */
+    lambda: z.number().min(0).max(100).default(SPECS_DEFAULTS.lambda),
+    /** SPECS θ: drafts with score s > θ are accepted. */
+    theta: z.number().min(-100).max(100).default(SPECS_DEFAULTS.theta),
+    /** SPECS τ: after a target step the draft resumes only if the step's PRM score > τ. */
+    tau: z.number().min(0).max(1).default(SPECS_DEFAULTS.tau),
+    /** SPECS T: accepted drafts are picked with probability softmax(s/T); 0 picks the best. */
+    selectionTemperature: z.number().min(0).max(100).default(SPECS_DEFAULTS.selectionTemperature),
+    /** Sampling temperature of steps (greedy strategies always use 0). */
+    temperature: z.number().min(0).max(5).default(DEFAULT_TEMPERATURE),
+    topP: z.number().gt(0).max(1).default(DEFAULT_TOP_P),
+    maxSteps: z.number().int().min(1).max(64).default(DEFAULT_MAX_STEPS),
+    maxTokensPerStep: z.number().int().min(1).max(200).default(DEFAULT_MAX_TOKENS_PER_STEP),
+  })
+  .strict();
+
+export type SolveOptionsInput = z.input<typeof solveOptionsSchema>;
+export type SolveOptions = z.output<typeof solveOptionsSchema>;
+
+/** Validates solve options; the error names the offending field and the allowed range. */
+export function parseSolveOptions(input: unknown): SolveOptions {
+  const parsed = solveOptionsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.') || undefined;
+  throw new DecodingOptionsError(`${field ? `option "${field}": ` : ''}${issue.message}`, field);
+}

@@ -1,0 +1,95 @@
+import { createRng } from '../../task/rng';
+import { createFakeLm, createFakePrm, type StepTable } from '../testing/fake-models';
+import { beamSearch, type BeamSearchOptions } from './beam-search';
+import { greedy } from './greedy';
+
+const PROMPT = 'Q: x\n';
+const lines = (prefix: string) => prefix.slice(PROMPT.length).split('\n').filter(Boolean);
+
+/** Level 0: four first steps; level 1: a further step or an answer; level 2: the answer. */
+const table: StepTable = (prefix) => {
+  const done = lines(prefix);
+  const last = (done[done.length - 1] ?? '').replace('= ', '');
+  if (done.length === 0) return { '= 1\n': 1, '= 2\n': 1, '= 3\n': 1, '= 4\n': 1 };
+  if (done.length === 1) return { [`= ${last}a\n`]: 1, [`A: ${last}\n`]: 1 };
+  return { [`A: ${last}\n`]: 1 };
+};
+const SCORES: Record<string, number> = { '= 1': 0.2, '= 2': 0.1, '= 3': 0.9, '= 4': 0.8, 'A: 4': 0.95, 'A: 3a': 0.7 };
+const prmScore = (text: string) => SCORES[lines(text).pop() ?? ''] ?? 0.5;
+
+const options = (o: Partial<BeamSearchOptions> = {}): BeamSearchOptions => ({
+  n: 4,
+  beamWidth: 2,
+  maxSteps: 10,
+  sample: { temperature: 0.8, topP: 1, maxTokens: 40 },
+  ...o,
+});
+
+describe('beamSearch', () => {
+  it('duplicates kept beams round-robin up to n, prunes to n/M by PRM score and answers with the best finished beam', async () => {
+    const lm = createFakeLm(table, 'cycle');
+    const prm = createFakePrm(prmScore);
+    const result = await beamSearch(lm, prm, 'target', PROMPT, options(), createRng(1));
+    const p3 = `${PROMPT}= 3\n`;
+    const p4 = `${PROMPT}= 4\n`;
+    const p3a = `${p3}= 3a\n`;
+    expect(lm.calls.map((c) => c.prefixes)).toEqual([
+      [PROMPT, PROMPT, PROMPT, PROMPT],
+      [p3, p4, p3, p4],
+      [p3a, p3a, p3a, p3a],
+    ]);
+    // PRM scores every candidate from its own beam's prefix, in one batch per iteration.
+    expect(prm.calls.map((c) => c.prefixes.length)).toEqual([4, 4, 4]);
+    expect(result.steps).toEqual([
+      { text: '= 4\n', model: 'target', prmScore: 0.8 },
+      { text: 'A: 4\n', model: 'target', prmScore: 0.95 },
+    ]);
+    expect(result).toMatchObject({ finished: true, prmScore: 0.95, fallbacks: 0 });
+  });
+
+  it.each([
+    [4, 4, ['3']],
+    [8, 4, ['3', '3']],
+    [4, 2, ['3', '4']],
+    [4, 1, ['3', '4', '1', '2']],
+    [6, 2, ['3', '4', '1']],
+  ])('n=%i, M=%i keeps beams %j and copies them round-robin', async (n, beamWidth, kept) => {
+    const lm = createFakeLm(table, 'cycle');
+    await beamSearch(lm, createFakePrm(prmScore), 'draft', PROMPT, options({ n, beamWidth, maxSteps: 2 }), createRng(1));
+    expect(lm.calls[0]!.prefixes).toHaveLength(n);
+    const second = lm.calls[1]!.prefixes;
+    expect(second).toEqual(Array.from({ length: n }, (_, k) => `${PROMPT}= ${kept[k % kept.length]}\n`));
+  });
+
+  it('returns the best unfinished candidate at the step limit', async () => {
+    const result = await beamSearch(createFakeLm(table, 'cycle'), createFakePrm(prmScore), 'target', PROMPT, options({ maxSteps: 1 }), createRng(1));
+    expect(result).toMatchObject({ finished: false, prmScore: 0.9, steps: [{ text: '= 3\n', model: 'target', prmScore: 0.9 }] });
+  });
+
+  it('stops when no beam is left alive (all truncated)', async () => {
+    const lm = createFakeLm(() => ({ '= 123': 1 }), 'cycle');
+    const result = await beamSearch(lm, createFakePrm(() => 0.5), 'target', PROMPT, options(), createRng(1));
+    expect(lm.calls).toHaveLength(1);
+    expect(result.finished).toBe(false);
+  });
+
+  it('is deterministic under a seed when sampling', async () => {
+    const noisy: StepTable = (p) => (lines(p).length < 2 ? { '= 1\n': 1, '= 2\n': 2, '= 3\n': 3 } : { 'A: 1\n': 1, 'A: 2\n': 1 });
+    const run = (seed: number) => beamSearch(createFakeLm(noisy), createFakePrm((t) => (t.length % 5) / 5), 'target', PROMPT, options({ n: 8, beamWidth: 4 }), createRng(seed));
+    expect(await run(4)).toEqual(await run(4));
+  });
+});
+
+describe('greedy', () => {
+  it('follows the most likely step and scores the path once at the end', async () => {
+    const lm = createFakeLm((p) => (lines(p).length === 0 ? { '= 1\n': 0.2, '= 3\n': 0.8 } : { 'A: 3\n': 0.9, '= 3a\n': 0.1 }));
+    const prm = createFakePrm(prmScore);
+    const result = await greedy(lm, prm, 'draft', PROMPT, { maxSteps: 5, maxTokens: 40 }, createRng(1));
+    expect(result.steps.map((s) => [s.text, s.model, s.prmScore])).toEqual([
+      ['= 3\n', 'draft', 0.9],
+      ['A: 3\n', 'draft', 0.5],
+    ]);
+    expect(prm.calls).toEqual([{ kind: 'path', prefixes: [PROMPT], steps: ['= 3\n', 'A: 3\n'] }]);
+    expect(result.finished).toBe(true);
+  });
+});

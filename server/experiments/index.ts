@@ -1,0 +1,4 @@
+export * from './experiment-types';
+export * from './experiments-repository';
+export * from './experiments-service';
+export * from './api-keys-service';

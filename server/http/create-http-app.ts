@@ -1,0 +1,70 @@
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { Assigner } from '../assignment';
+import type { ApiKeysService, ExperimentsService } from '../experiments';
+import type { Clock, DecodeQueue } from '../queue';
+import { createRequireRole, type RequireRole } from './auth';
+import { createErrorMiddleware, notFoundHandler } from './error-middleware';
+import { createExperimentsRouter } from './routes/experiments-routes';
+import { createOpsRouter, type OpsRoutesDeps } from './routes/ops-routes';
+import { createSolveRouter, RECEIVED_AT } from './routes/solve-routes';
+
+/** A router added by the wiring (analysis, rollout, console); it gets `requireRole` to protect itself. */
+export type ExtraRouter = Router | { create(deps: { requireRole: RequireRole }): Router };
+
+export interface HttpAppDeps {
+  logger: Logger;
+  clock: Clock;
+  experiments: ExperimentsService;
+  apiKeys: ApiKeysService;
+  assigner: Assigner;
+  queue: DecodeQueue;
+  solveTimeoutMs: number;
+  recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
+  ops: OpsRoutesDeps;
+  /** Mounted after the built-in routes, before the 404 handler. */
+  extraRouters?: readonly ExtraRouter[];
+  /** Log every request at info (default: only 5xx at warn/error, to keep the request path cheap). */
+  accessLog?: boolean;
+  jsonLimit?: string;
+}
+
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  const { clock, logger } = deps;
+
+  const stamp: RequestHandler = (_req, res, next) => {
+    res.locals[RECEIVED_AT] = clock();
+    if (deps.accessLog) {
+      res.on('finish', () => {
+        logger.info({ method: _req.method, path: _req.path, status: res.statusCode, ms: clock() - (res.locals[RECEIVED_AT] as number) }, 'request');
+      });
+    }
+    next();
+  };
+  app.use(stamp);
+  app.use(express.json({ limit: deps.jsonLimit ?? '64kb' }));
+
+  const requireRole = createRequireRole((key) => deps.apiKeys.authenticate(key));
+  app.use(createOpsRouter(deps.ops));
+  app.use(
+    createSolveRouter({
+      experiments: deps.experiments,
+      assigner: deps.assigner,
+      queue: deps.queue,
+      solveTimeoutMs: deps.solveTimeoutMs,
+      clock,
+      requireRole,
+      recordFeedback: deps.recordFeedback,
+    }),
+  );
+  app.use(createExperimentsRouter({ experiments: deps.experiments, apiKeys: deps.apiKeys, requireRole }));
+  for (const extra of deps.extraRouters ?? []) app.use('create' in extra ? extra.create({ requireRole }) : extra);
+
+  app.use(notFoundHandler);
+  app.use(createErrorMiddleware(logger));
+  return app;
+}

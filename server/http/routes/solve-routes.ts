@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Assigner } from '../../assignment';
+import { AppError, TimeoutError, ValidationError } from '../../errors';
+import { experimentKeySchema, type ExperimentsService } from '../../experiments';
+import type { Clock, DecodeQueue } from '../../queue';
+import { parseQuestion } from '../../task';
+import type { RequireRole } from '../auth';
+import { handle } from '../handler';
+
+const solveBody = z.object({
+  question: z.string().min(1).max(500),
+  unitId: z.string().min(1).max(200).optional(),
+  reference: z.number().int().nullable().optional(),
+  experiment: experimentKeySchema.optional(),
+});
+
+const feedbackBody = z.object({
+  requestId: z.string().min(1).max(100),
+  correct: z.boolean(),
+});
+
+export interface SolveRoutesDeps {
+  experiments: ExperimentsService;
+  assigner: Assigner;
+  queue: DecodeQueue;
+  solveTimeoutMs: number;
+  clock: Clock;
+  requireRole: RequireRole;
+  /** Applies a late correctness label (telemetry); `applied: false` when the request is not logged (yet). */
+  recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
+}
+
+/** Marks when the request arrived, before body parsing, for the logged total latency. */
+export const RECEIVED_AT = 'receivedAt';
+
+export function createSolveRouter(deps: SolveRoutesDeps): Router {
+  const router = Router();
+
+  router.post(
+    '/v1/solve',
+    deps.requireRole('service'),
+    handle({ body: solveBody }, async ({ body }, res) => {
+      const receivedAt = (res.locals[RECEIVED_AT] as number | undefined) ?? deps.clock();
+      try {
+        parseQuestion(body.question);
+      } catch (err) {
+        throw new ValidationError(`body.question: ${(err as Error).message}`, 'body.question');
+      }
+      const experiment = await deps.experiments.resolveRunning(body.experiment, 'body.experiment');
+      const assignment = await deps.assigner.assign(experiment, body.unitId);
+      const variant = experiment.variants[assignment.variant];
+      const requestId = randomUUID();
+      res.setHeader('x-request-id', requestId);
+      try {
+        const outcome = await deps.queue.enqueueAndWait(
+          {
+            requestId,
+            experiment: experiment.key,
+            stage: experiment.stage,
+            variant: assignment.variant,
+            strategy: variant.strategy,
+            params: variant.params,
+            unitHash: assignment.unitHash,
+            question: body.question,
+            reference: body.reference ?? null,
+            receivedAt,
+          },
+          deps.solveTimeoutMs,
+        );
+        return { ...outcome, unitId: assignment.unitId };
+      } catch (err) {
+        if (err instanceof AppError) {
+          // The worker still finishes and logs the request; the caller gets its id to look it up.
+          res.status(err.status).json({
+            error: { code: err.code, message: err instanceof TimeoutError ? `solve timed out after ${deps.solveTimeoutMs} ms` : err.message },
+            requestId,
+          });
+          return undefined;
+        }
+        throw err;
+      }
+    }),
+  );
+
+  router.post(
+    '/v1/feedback',
+    deps.requireRole('service'),
+    handle({ body: feedbackBody }, async ({ body }) => {
+      const { applied } = await deps.recordFeedback(body.requestId, body.correct);
+      return { requestId: body.requestId, correct: body.correct, applied };
+    }),
+  );
+
+  return router;
+}

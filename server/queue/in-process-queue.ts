@@ -1,0 +1,64 @@
+import { TimeoutError } from '../errors';
+import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
+
+/**
+ * The queue without Redis: same interface and the same concurrency limit as
+ * the BullMQ workers, jobs run in this process.
+ */
+export function createInProcessQueue(deps: {
+  process: (job: DecodeJob) => Promise<SolveOutcome>;
+  concurrency: number;
+  onDepth?: (depth: number) => void;
+}): DecodeQueue {
+  const waiting: { job: DecodeJob; done: (r: Promise<SolveOutcome>) => void }[] = [];
+  let active = 0;
+  let closed = false;
+  const idle = new Set<() => void>();
+
+  const pump = () => {
+    while (active < deps.concurrency && waiting.length > 0) {
+      const next = waiting.shift()!;
+      active++;
+      const run = deps.process(next.job);
+      next.done(run);
+      run.catch(() => undefined).finally(() => {
+        active--;
+        if (active === 0 && waiting.length === 0) for (const f of idle) f();
+        pump();
+      });
+    }
+    deps.onDepth?.(waiting.length);
+  };
+
+  return {
+    mode: 'in-process',
+    enqueueAndWait(job, timeoutMs) {
+      if (closed) return Promise.reject(new TimeoutError('queue is shutting down'));
+      return new Promise<SolveOutcome>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new TimeoutError(`no result within ${timeoutMs} ms`, { requestId: job.requestId })), timeoutMs);
+        waiting.push({
+          job,
+          done: (run) =>
+            run.then(
+              (r) => {
+                clearTimeout(timer);
+                resolve(r);
+              },
+              (e: unknown) => {
+                clearTimeout(timer);
+                reject(e);
+              },
+            ),
+        });
+        pump();
+      });
+    },
+    depth: async () => waiting.length,
+    ping: async () => undefined,
+    async close() {
+      closed = true;
+      if (active === 0 && waiting.length === 0) return;
+      await new Promise<void>((resolve) => idle.add(resolve));
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Strategy, VariantKey } from '../experiments/experiment-types';
+
+/** What the API puts on the queue: everything the worker needs, nothing it must look up. */
+export interface DecodeJob {
+  readonly requestId: string;
+  readonly experiment: string;
+  readonly stage: number;
+  readonly variant: VariantKey;
+  readonly strategy: Strategy;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly unitHash: string;
+  readonly question: string;
+  readonly reference: number | null;
+  /** Epoch ms (fractional) when the API received the request. */
+  readonly receivedAt: number;
+}
+
+export interface ModelUsageLike {
+  promptTokens: number;
+  generatedTokens: number;
+  tokens: number;
+  computeMs: number;
+  calls: number;
+}
+export type UsageLike = Record<'draft' | 'target' | 'prm', ModelUsageLike>;
+
+export interface DecodeResultLike {
+  answer: number | null;
+  text: string;
+  steps: readonly unknown[] | number;
+  finished: boolean;
+  prmScore: number | null;
+  latencyMs: number;
+  usage: UsageLike;
+  draftAcceptance: number | null;
+  fallbacks: number;
+}
+
+/** The decoder as the worker sees it. */
+export interface DecoderLike {
+  solve(question: string, options: { strategy: Strategy } & Record<string, unknown>): Promise<DecodeResultLike>;
+}
+
+/** The API's response payload for one solve, produced by the worker. */
+export interface SolveOutcome {
+  requestId: string;
+  experiment: string;
+  stage: number;
+  variant: VariantKey;
+  strategy: Strategy;
+  answer: number | null;
+  correct: boolean | null;
+  gradingSource: 'reference' | 'none';
+  text: string;
+  steps: number;
+  finished: boolean;
+  prmScore: number | null;
+  draftAcceptance: number | null;
+  fallbacks: number;
+  latencyMs: number;
+  queueWaitMs: number;
+  decodeMs: number;
+  costUsd: number;
+  tokens: { draft: number; target: number; prm: number };
+}
+
+export interface DecodeQueue {
+  readonly mode: 'bullmq' | 'in-process';
+  /** Resolves with the worker's outcome, or rejects with a TimeoutError after `timeoutMs` (the job still runs and is logged). */
+  enqueueAndWait(job: DecodeJob, timeoutMs: number): Promise<SolveOutcome>;
+  /** Jobs waiting (not yet started). */
+  depth(): Promise<number>;
+  ping(): Promise<void>;
+  /** Stops accepting, waits for in-flight jobs (in-process) and closes connections. */
+  close(): Promise<void>;
+}

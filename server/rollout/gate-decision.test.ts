@@ -1,0 +1,93 @@
+import { createRng } from '../analysis/stats';
+import { decideGate, type ArmSummary, type GateInput, type ReasonCode, type Verdict } from './gate-decision';
+
+interface ArmProfile {
+  n: number;
+  graded?: number;
+  accuracy: number;
+  /** Median latency (ms); latencies are log-normal with σ = 0.4. */
+  latencyScale: number;
+  costMean: number;
+  seed: number;
+  latencyAs?: 'samples' | 'histogram' | 'none';
+}
+
+const BUCKETS = Array.from({ length: 61 }, (_, i) => i * 50); // 0…3000 ms edges
+
+function arm(p: ArmProfile): ArmSummary {
+  const rng = createRng(p.seed);
+  const graded = p.graded ?? p.n;
+  const samples = Array.from({ length: p.n }, () => p.latencyScale * Math.exp(0.4 * rng.normal()));
+  const sum = samples.reduce((a, b) => a + b, 0);
+  const sumSquares = samples.reduce((a, b) => a + b * b, 0);
+  const counts = new Array<number>(BUCKETS.length - 1).fill(0);
+  for (const x of samples) counts[Math.min(counts.length - 1, Math.floor(x / 50))]! += 1;
+  const costSd = 0.3 * p.costMean;
+  return {
+    n: p.n,
+    graded,
+    correct: Math.round(graded * p.accuracy),
+    latency: {
+      n: p.n,
+      sum,
+      sumSquares,
+      ...(p.latencyAs === 'histogram' ? { histogram: { bounds: BUCKETS, counts } } : p.latencyAs === 'none' ? {} : { samples }),
+    },
+    cost: { n: p.n, sum: p.n * p.costMean, sumSquares: p.n * (p.costMean ** 2 + costSd ** 2) },
+  };
+}
+
+const HOUR = 3_600_000;
+const control: ArmProfile = { n: 10_000, accuracy: 0.8, latencyScale: 1000, costMean: 1, seed: 1 };
+const fasterSpecs: ArmProfile = { n: 10_000, accuracy: 0.8, latencyScale: 700, costMean: 0.8, seed: 2 };
+
+function input(over: {
+  control?: Partial<ArmProfile>;
+  treatment?: Partial<ArmProfile>;
+  stage?: Partial<GateInput['stage']>;
+  facts?: Partial<GateInput['facts']>;
+  success?: GateInput['success'];
+}): GateInput {
+  return {
+    stage: { minDurationMs: 24 * HOUR, minGradedPerArm: 1000, requiresApproval: false, ...over.stage },
+    facts: { startedAt: 0, now: 48 * HOUR, approved: false, ...over.facts },
+    arms: { control: arm({ ...control, ...over.control }), treatment: arm({ ...fasterSpecs, ...over.treatment }) },
+    weights: { control: 50, treatment: 50 },
+    guardrails: { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 3, costMaxIncreasePct: 10, alpha: 0.05 },
+    success: over.success ?? { metrics: ['latencyMean'], require: 'all' },
+  };
+}
+
+describe('decideGate', () => {
+  it.each<[string, GateInput, Verdict, ReasonCode, string | null]>([
+    ['as accurate and faster → advance', input({}), 'advance', 'ALL_CRITERIA_MET', null],
+    ['as accurate and faster, latency from histograms → advance', input({ control: { latencyAs: 'histogram' }, treatment: { latencyAs: 'histogram' } }), 'advance', 'ALL_CRITERIA_MET', null],
+    ['10 points less accurate → rollback', input({ treatment: { accuracy: 0.7 } }), 'rollback', 'GUARDRAIL_BREACHED', 'accuracy'],
+    ['40 points less accurate on few samples → rollback before the minimum sample', input({ control: { n: 150 }, treatment: { n: 150, accuracy: 0.4 } }), 'rollback', 'GUARDRAIL_BREACHED', 'accuracy'],
+    ['p95 latency 40 % higher → rollback', input({ treatment: { latencyScale: 1400 }, success: { metrics: [], require: 'all' } }), 'rollback', 'GUARDRAIL_BREACHED', 'p95Latency'],
+    ['cost 50 % higher → rollback', input({ treatment: { costMean: 1.5 } }), 'rollback', 'GUARDRAIL_BREACHED', 'cost'],
+    ['broken split (10 000 vs 9 000 on 50/50) → hold SRM', input({ treatment: { n: 9000, accuracy: 0.7 } }), 'hold', 'SRM', null],
+    ['no traffic → hold', input({ control: { n: 0 }, treatment: { n: 0 } }), 'hold', 'NO_TRAFFIC', null],
+    ['too few graded samples → hold', input({ control: { graded: 300 }, treatment: { graded: 300 } }), 'hold', 'INSUFFICIENT_DATA', 'samples'],
+    ['stage too young → hold', input({ facts: { now: 2 * HOUR } }), 'hold', 'INSUFFICIENT_DATA', 'duration'],
+    ['awaiting approval → hold', input({ stage: { requiresApproval: true } }), 'hold', 'AWAITING_APPROVAL', null],
+    ['approved → advance', input({ stage: { requiresApproval: true }, facts: { approved: true } }), 'advance', 'ALL_CRITERIA_MET', null],
+    ['no latency distribution → hold, never advance on missing data', input({ control: { latencyAs: 'none' }, treatment: { latencyAs: 'none' } }), 'hold', 'GUARDRAIL_INCONCLUSIVE', 'p95Latency'],
+    ['same speed → hold, success not met', input({ treatment: { latencyScale: 1000 } }), 'hold', 'SUCCESS_NOT_MET', 'latencyMean'],
+    ['accuracy 2.5 points lower with 3-point margin → inconclusive hold', input({ treatment: { accuracy: 0.775 } }), 'hold', 'GUARDRAIL_INCONCLUSIVE', 'accuracy'],
+  ])('%s', (_name, gateInput, verdict, code, metric) => {
+    const d = decideGate(gateInput);
+    expect(d.verdict).toBe(verdict);
+    const reason = d.reasons.find((r) => r.code === code);
+    expect(reason).toBeDefined();
+    if (metric) expect(d.reasons.some((r) => r.code === code && r.metric === metric)).toBe(true);
+    expect(d.checks.length).toBeGreaterThan(0);
+    expect(JSON.stringify(d)).not.toMatch(/NaN/);
+  });
+
+  it('accuracy at 100 % in both arms is still judged (Agresti–Caffo), not left pending', () => {
+    const d = decideGate(input({ control: { accuracy: 1 }, treatment: { accuracy: 1 } }));
+    expect(d.checks.find((c) => c.name === 'accuracy')?.status).toBe('pass');
+    expect(d.verdict).toBe('advance');
+  });
+});

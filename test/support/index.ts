@@ -1,0 +1,2 @@
+export { createTestDatabase, uniqueSchemaName, DEFAULT_TEST_DATABASE_URL, type TestDatabase } from './test-database';
+export { createTestRedis, DEFAULT_TEST_REDIS_URL, type TestRedis } from './test-redis';
