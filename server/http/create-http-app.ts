@@ -7,7 +7,7 @@ import { createRequireRole, type RequireRole } from './auth';
 import { createErrorMiddleware, notFoundHandler } from './error-middleware';
 import { createExperimentsRouter } from './routes/experiments-routes';
 import { createOpsRouter, type OpsRoutesDeps } from './routes/ops-routes';
-import { createSolveRouter, RECEIVED_AT } from './routes/solve-routes';
+import { createSolveRouter, RECEIVED_AT, type SolveRoutesDeps } from './routes/solve-routes';
 
 /** A router added by the wiring (analysis, rollout, console); it gets `requireRole` to protect itself. */
 export type ExtraRouter = Router | { create(deps: { requireRole: RequireRole }): Router };
@@ -21,6 +21,7 @@ export interface HttpAppDeps {
   queue: DecodeQueue;
   solveTimeoutMs: number;
   recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
+  onOutcome?: SolveRoutesDeps['onOutcome'];
   ops: OpsRoutesDeps;
   /** Mounted after the built-in routes, before the 404 handler. */
   extraRouters?: readonly ExtraRouter[];
@@ -59,6 +60,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       clock,
       requireRole,
       recordFeedback: deps.recordFeedback,
+      onOutcome: deps.onOutcome,
     }),
   );
   app.use(createExperimentsRouter({ experiments: deps.experiments, apiKeys: deps.apiKeys, requireRole }));

@@ -50,7 +50,7 @@ export async function createBullDecodeQueue(deps: {
     if (!p) return;
     pending.delete(jobId);
     clearTimeout(p.timer);
-    p.reject(new AppError('DECODE_FAILED', `decoding failed: ${failedReason}`, 502));
+    p.reject(new AppError('DECODE_FAILED', failedReason.startsWith('decoding failed') ? failedReason : `decoding failed: ${failedReason}`, 502));
   });
   events.on('error', (err) => deps.logger.warn({ err }, 'queue events error'));
   await events.waitUntilReady();

@@ -1,40 +1,11 @@
 import type { Logger } from 'pino';
+import type { RequestLogRow } from '../telemetry/request-log-row';
 import { AppError } from '../errors';
 import type { Clock } from './clock';
 import type { DecodeJob, DecoderLike, SolveOutcome, UsageLike } from './types';
 
-/** One request_log row, as the telemetry writer takes it (column names in camelCase). */
-export interface LogRow {
-  requestId: string;
-  experiment: string;
-  stage: number;
-  variant: string;
-  strategy: string;
-  unitHash: string;
-  receivedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  queueWaitMs: number | null;
-  decodeMs: number | null;
-  latencyMs: number;
-  draftTokens: number;
-  targetTokens: number;
-  prmTokens: number;
-  draftMs: number;
-  targetMs: number;
-  prmMs: number;
-  modelCalls: number;
-  targetFallbacks: number | null;
-  draftAcceptance: number | null;
-  costUsd: number;
-  prmScore: number | null;
-  answer: number | null;
-  reference: number | null;
-  correct: boolean | null;
-  gradingSource: 'reference' | 'feedback' | 'none';
-  error: string | null;
-  status: 'ok' | 'error';
-}
+/** One request_log row, as the telemetry writer takes it. */
+export type LogRow = RequestLogRow;
 
 export interface ProcessorDeps {
   decoder: DecoderLike;

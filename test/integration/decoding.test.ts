@@ -2,6 +2,7 @@
  * The decoding runtime on the real ONNX models in models/ (random-init or
  * trained: every check here holds for both). No timing assertions.
  */
+import '../../server/decoding/testing/register-host-typed-arrays';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -82,7 +83,8 @@ describe('solve on the real models', () => {
     const r = await decoder.solve(q, { strategy: 'greedy-target' });
     const promptLen = 1 + `Q: ${q}\n`.length;
     // Every sampled token needs the logits of one call; the last one is never fed back.
-    const sampled = r.steps.reduce((n, s, i) => n + s.text.length + (i === r.steps.length - 1 && !r.text.endsWith('\n') ? 1 : 0), 0);
+    // A step without a trailing newline ended with <eos>, which was sampled too.
+    const sampled = r.steps.reduce((n, s) => n + s.text.length + (s.text.endsWith('\n') ? 0 : 1), 0);
     const lastEos = !r.steps[r.steps.length - 1]!.text.endsWith('\n');
     const prmTokens = r.steps.reduce((n, s) => n + s.text.length, 0) + (r.finished ? 1 : 0);
     expect(r.usage.target).toMatchObject({ promptTokens: promptLen, generatedTokens: sampled - 1, calls: sampled });
@@ -116,6 +118,7 @@ describe('KV cache', () => {
       { tokens: a.slice(0, 6), pos: 0, promptTokens: 0 },
       { tokens: b, pos: 0, promptTokens: 0 },
     ], tok.pad, usage);
+    const early = r.batch;
     let posA = 6;
     // a continues token by token while b feeds masked pads (holes).
     for (; posA < a.length; posA++) {
@@ -137,6 +140,15 @@ describe('KV cache', () => {
     expectClose(outputAt(r2, 1, 0), await fullEncode(target, [...a, extra]));
     expectClose(outputAt(r2, 2, 1), await fullEncode(target, [...b, extra, extra]));
     expect(usage.calls).toBe(1 + (a.length - 6) + 1);
+    // Rows of batches with different past lengths: the shorter one is padded with holes.
+    const mixed = gatherRows(target.layout, [{ batch: early, row: 1 }, { batch: r.batch, row: 0 }]);
+    expect(mixed.past).toBe(r.batch.past);
+    const r3 = await forward(target, mixed, [
+      { tokens: [extra], pos: b.length, promptTokens: 0 },
+      { tokens: [extra], pos: a.length, promptTokens: 0 },
+    ], tok.pad, usage);
+    expectClose(outputAt(r3, 0, 0), await fullEncode(target, [...b, extra]));
+    expectClose(outputAt(r3, 1, 0), await fullEncode(target, [...a, extra]));
   });
 
   it('generated steps continue from the cache exactly as a re-encode would', async () => {

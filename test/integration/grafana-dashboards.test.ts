@@ -152,7 +152,7 @@ describe('Grafana dashboard SQL on a seeded schema', () => {
     const t = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
     await q(`INSERT INTO share_history (experiment_id, at, specs_share, stage, reason) VALUES
       ($1, $2, 0.05, 0, 'rollout started'), ($1, $3, 0.25, 1, 'gate advanced'), ($4, $2, 0.5, 0, 'created')`,
-      [id('dash-exp'), t(180), t(90), id('dash-skewed')]);
+      [id('dash-exp'), t(200), t(90), id('dash-skewed')]);
     await q(`INSERT INTO rollout_plan (id, experiment_id, stages, guardrails, status, current_stage, stage_started_at, updated_at)
       VALUES (gen_random_uuid(), $1, '[{"share":0.05},{"share":0.25},{"share":1}]', '{}', 'running', 1, $2, now())`, [id('dash-exp'), t(90)]);
     await q(`INSERT INTO rollout_decision (experiment_id, at, stage, verdict, actor, reasons, metrics) VALUES
@@ -164,7 +164,7 @@ describe('Grafana dashboard SQL on a seeded schema', () => {
     // dash-exp: 180 minutes of traffic, ~5% SPECS then ~25% SPECS, deterministic pattern.
     const rows: unknown[][] = [];
     for (let i = 0; i < 720; i++) {
-      const minutesAgo = 179 - i / 4;
+      const minutesAgo = 180.5 - (i + 1) / 4;
       const share = minutesAgo > 90 ? 0.05 : 0.25;
       const variant = (i * 0.61803398875) % 1 < share ? 'specs' : 'baseline';
       expectedSpecs += share;

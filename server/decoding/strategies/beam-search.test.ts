@@ -38,8 +38,9 @@ describe('beamSearch', () => {
       [p3, p4, p3, p4],
       [p3a, p3a, p3a, p3a],
     ]);
-    // PRM scores every candidate from its own beam's prefix, in one batch per iteration.
-    expect(prm.calls.map((c) => c.prefixes.length)).toEqual([4, 4, 4]);
+    // PRM scores each distinct (beam, step) once, from the beam's own prefix, in one batch per iteration.
+    expect(prm.calls.map((c) => c.prefixes.length)).toEqual([4, 2, 2]);
+    expect(prm.calls[1]).toMatchObject({ prefixes: [p3, p4], steps: ['= 3a\n', 'A: 4\n'] });
     expect(result.steps).toEqual([
       { text: '= 4\n', model: 'target', prmScore: 0.8 },
       { text: 'A: 4\n', model: 'target', prmScore: 0.95 },

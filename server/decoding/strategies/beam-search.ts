@@ -1,3 +1,4 @@
+import { dedupe, stepKey } from './dedupe';
 import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
 
 export interface BeamSearchOptions {
@@ -43,10 +44,13 @@ export async function beamSearch<S, P>(
       options.sample,
       rng,
     );
-    const rewards = await prm.scoreSteps(
-      expanded.map((b) => b.prm),
-      samples,
+    // A beam that sampled the same step twice gets it scored once.
+    const { unique, slot } = dedupe(expanded.map((_, i) => `${i % active.length}\u0001${stepKey(samples[i]!)}`));
+    const rewardsUnique = await prm.scoreSteps(
+      unique.map((i) => expanded[i]!.prm),
+      unique.map((i) => samples[i]!),
     );
+    const rewards = slot.map((u) => rewardsUnique[u]!);
     const live: Beam<S, P>[] = [];
     lastCandidates = expanded.map((beam, i) => {
       const sample = samples[i]!;

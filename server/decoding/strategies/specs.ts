@@ -1,4 +1,5 @@
 import { sampleSoftmax } from '../sampling';
+import { dedupe, stepKey } from './dedupe';
 import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
 
 /**
@@ -55,11 +56,14 @@ export async function specsSearch<SD, ST, P>(
     if (useDraft) {
       draftAttempts++;
       const drafts = await draft.sampleSteps(Array<SD>(options.n).fill(d), options.sample, rng);
-      // Independent passes: let the runtime overlap them.
-      const [verified, rewards] = await Promise.all([
-        target.scoreContinuations(t, drafts),
-        prm.scoreSteps(Array<P>(options.n).fill(r), drafts),
-      ]);
+      // Each distinct draft is verified once. (Sequential on purpose: onnxruntime-node runs
+      // sessions synchronously on the main thread, so Promise.all would not overlap them.)
+      const { unique, slot } = dedupe(drafts.map(stepKey));
+      const distinct = unique.map((k) => drafts[k]!);
+      const verifiedUnique = await target.scoreContinuations(t, distinct);
+      const rewardsUnique = await prm.scoreSteps(Array<P>(distinct.length).fill(r), distinct);
+      const verified = slot.map((u) => verifiedUnique[u]!);
+      const rewards = slot.map((u) => rewardsUnique[u]!);
       const scores = drafts.map((c, k) => {
         const logTarget = verified[k]!.tokenLogprobs;
         const ratio = c.tokenLogprobs.reduce((sum, lp, j) => sum + (logTarget[j]! - lp), 0) / Math.max(1, c.tokenLogprobs.length);
@@ -83,7 +87,9 @@ export async function specsSearch<SD, ST, P>(
       fallbacks++;
     }
     const candidates = await target.sampleSteps(Array<ST>(options.n).fill(t), options.sample, rng);
-    const rewards = await prm.scoreSteps(Array<P>(options.n).fill(r), candidates);
+    const { unique, slot } = dedupe(candidates.map(stepKey));
+    const rewardsUnique = await prm.scoreSteps(Array<P>(unique.length).fill(r), unique.map((k) => candidates[k]!));
+    const rewards = slot.map((u) => rewardsUnique[u]!);
     const rewardScores = rewards.map((x) => x.score);
     const usable = candidates.flatMap((c, k) => (c.truncated ? [] : [k]));
     const pick = bestBy(usable.length > 0 ? usable : candidates.map((_, k) => k), rewardScores);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
+import { actorOf, type RequireRole } from '../auth';
 
 /**
  * The ops console: three static files, no build step. They are read once at
@@ -18,6 +19,11 @@ type FileName = keyof typeof FILES;
 export interface ConsoleRouterOptions {
   /** Folder holding the static files; defaults to this file's folder. */
   dir?: string;
+  /**
+   * When given, also serves `GET /api/me` → `{name, role}` so the page can hide the
+   * rollout actions from non-admins instead of letting them click into a 403.
+   */
+  requireRole?: RequireRole;
 }
 
 export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router {
@@ -43,5 +49,16 @@ export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router 
   router.get('/console', send('index.html'));
   router.get('/console.js', send('console.js'));
   router.get('/console.css', send('console.css'));
+  if (options.requireRole) {
+    router.get('/api/me', options.requireRole('viewer', 'service'), (_req, res) => {
+      const actor = actorOf(res);
+      res.set('Cache-Control', 'no-store').json({ name: actor.name, role: actor.role });
+    });
+  }
   return router;
 }
+
+/** The console as an `ExtraRouter` for `createHttpApp({ extraRouters: [consoleRouter] })`. */
+export const consoleRouter = {
+  create: ({ requireRole }: { requireRole: RequireRole }): Router => createConsoleRouter({ requireRole }),
+};

@@ -104,42 +104,53 @@ function yAxis(ticks, y, left, right, format) {
     tag('text', { x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, format(t))).join('');
 }
 
+// The API's histogram has 16 log-spaced buckets per doubling; merge neighbours so the
+// drawn range has at most MAX_BINS points, which reads as a distribution, not as noise.
+const MAX_BINS = 28;
+export function rebin(hist) {
+  const counts = VARIANTS.map((v) => (Array.isArray(hist?.[v]) ? hist[v] : []));
+  const len = Math.max(0, ...counts.map((c) => c.length));
+  let first = len, last = -1;
+  for (let i = 0; i < len; i++) if (counts.some((c) => (c[i] ?? 0) > 0)) { first = Math.min(first, i); last = i; }
+  if (last < 0) return null;
+  const width = Math.max(1, Math.ceil((last - first + 1) / MAX_BINS));
+  const bins = [];
+  for (let s = Math.max(0, first - width); s <= Math.min(len - 1, last + width); s += width) {
+    const e = Math.min(len - 1, s + width - 1);
+    const upper = hist.bounds?.[e];
+    bins.push({ upper: isNum(upper) ? upper : null, lower: hist.lowerBounds?.[s] ?? (s > 0 ? hist.bounds?.[s - 1] : 0), counts: counts.map((c) => c.slice(s, e + 1).reduce((a, b) => a + (b ?? 0), 0)) });
+  }
+  return bins;
+}
+
 export function latencyChart(hist) {
   const W = 440, H = 230, L = 46, R = 12, T = 24, B = 34;
   const label = 'Latency distribution per variant';
-  if (!hist || !Array.isArray(hist.bounds)) return noData(W, H, label);
-  const counts = VARIANTS.map((v) => (Array.isArray(hist[v]) ? hist[v] : []));
-  const len = Math.max(...counts.map((c) => c.length));
-  let first = len, last = -1;
-  for (let i = 0; i < len; i++) if (counts.some((c) => (c[i] ?? 0) > 0)) { first = Math.min(first, i); last = i; }
-  if (last < 0) return noData(W, H, label);
-  first = Math.max(0, first - 1); last = Math.min(len - 1, last + 1);
-  const totals = counts.map((c) => c.reduce((a, b) => a + b, 0) || 1);
-  const frac = counts.map((c, k) => Array.from({ length: last - first + 1 }, (_, j) => (c[first + j] ?? 0) / totals[k]));
-  const maxY = Math.max(...frac.flat(), 0.01);
-  const ticks = niceTicks(0, maxY);
-  const top = ticks[ticks.length - 1] || maxY;
-  const n = last - first + 1;
+  const bins = rebin(hist);
+  if (!bins) return noData(W, H, label);
+  const totals = VARIANTS.map((_, k) => bins.reduce((a, b) => a + b.counts[k], 0) || 1);
+  const frac = VARIANTS.map((_, k) => bins.map((b) => b.counts[k] / totals[k]));
+  const ticks = niceTicks(0, Math.max(...frac.flat(), 0.01));
+  const top = ticks[ticks.length - 1];
+  const n = bins.length;
   const x = (j) => L + ((j + 0.5) / n) * (W - L - R);
   const y = (v) => T + (1 - v / top) * (H - T - B);
-  const upper = (i) => hist.bounds[i];
-  const bucketLabel = (i) => (isNum(upper(i)) ? `≤ ${fmt.ms(upper(i))}` : `> ${fmt.ms(hist.bounds[hist.bounds.length - 1])}`);
-  let inner = yAxis(ticks, y, L, W - R, (t) => `${Math.round(t * 100)}%`);
+  const binLabel = (b) => (b.upper === null ? `≥ ${fmt.ms(b.lower)}` : `${fmt.ms(b.lower)} – ${fmt.ms(b.upper)}`);
+  let inner = yAxis(ticks, y, L, W - R, (t) => `${+(t * 100).toFixed(1)}%`);
   frac.forEach((f, k) => {
     const v = VARIANTS[k];
     const pts = f.map((p, j) => `${x(j).toFixed(1)},${y(p).toFixed(1)}`);
     inner += tag('path', { d: `M${x(0).toFixed(1)},${y(0)} L${pts.join(' L')} L${x(n - 1).toFixed(1)},${y(0)} Z`, class: v, 'fill-opacity': 0.15, 'stroke-width': 0 });
     inner += tag('polyline', { points: pts.join(' '), class: `${v} line`, 'data-variant': v });
-    inner += f.map((p, j) => tag('circle', { cx: x(j).toFixed(1), cy: y(p).toFixed(1), r: 2.2, class: v },
-      tag('title', {}, `${v} ${bucketLabel(first + j)}: ${(p * 100).toFixed(1)}% (${counts[k][first + j] ?? 0})`))).join('');
+    inner += f.map((p, j) => (bins[j].counts[k] ? tag('circle', { cx: x(j).toFixed(1), cy: y(p).toFixed(1), r: 2.2, class: v },
+      tag('title', {}, `${v} ${binLabel(bins[j])}: ${(p * 100).toFixed(1)}% (${bins[j].counts[k]})`)) : '')).join('');
   });
   const step = Math.max(1, Math.ceil(n / 6));
   for (let j = 0; j < n; j += step) {
-    const b = upper(first + j);
-    inner += tag('text', { x: x(j), y: H - B + 16, 'text-anchor': 'middle' }, isNum(b) ? fmt.ms(b) : '∞');
+    inner += tag('text', { x: x(j), y: H - B + 16, 'text-anchor': 'middle' }, bins[j].upper === null ? '∞' : fmt.ms(bins[j].upper));
   }
   inner += tag('line', { x1: L, x2: W - R, y1: y(0), y2: y(0), class: 'axis' });
-  inner += tag('text', { x: W - R, y: H - 4, 'text-anchor': 'end' }, 'latency (bucket upper bound, log scale)');
+  inner += tag('text', { x: W - R, y: H - 4, 'text-anchor': 'end' }, 'latency, log scale (share of requests)');
   inner += legend(L, 14);
   return svg(W, H, inner, label);
 }
@@ -203,7 +214,8 @@ export function costChart(variants) {
 export function shareChart(history, now = Date.now()) {
   const W = 440, H = 230, L = 46, R = 16, T = 16, B = 30;
   const label = 'SPECS share over time';
-  const pts = (history ?? []).filter((h) => h && isNum(h.share) && h.at).map((h) => ({ ...h, t: Date.parse(h.at) })).sort((a, b) => a.t - b.t);
+  const pts = (history ?? []).map((h) => ({ ...h, share: h?.specsShare ?? h?.share })).filter((h) => isNum(h.share) && h.at)
+    .map((h) => ({ ...h, t: Date.parse(h.at) })).sort((a, b) => a.t - b.t);
   if (!pts.length) return noData(W, H, label);
   const t0 = pts[0].t, t1 = Math.max(now, pts[pts.length - 1].t + 1000);
   const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
@@ -261,25 +273,38 @@ function renderKpis(results) {
   }).join('');
 }
 
-const METRIC_NAMES = { accuracy: 'Accuracy', latencyMean: 'Latency mean', latency: 'Latency mean', latencyP95: 'Latency p95', costPerRequest: 'Cost / request', costPerCorrect: 'Cost / correct' };
-function formatDiff(metric, x) {
-  if (/accuracy/i.test(metric)) return fmt.signed(x * 100, (a) => `${a.toFixed(2)} pts`);
-  if (/latency/i.test(metric)) return fmt.signed(x, fmt.ms);
-  if (/cost/i.test(metric)) return fmt.signed(x, fmt.usd);
+const METRIC_NAMES = {
+  accuracy: 'Accuracy', latencyMean: 'Latency mean', latencyP50: 'Latency p50', latencyP95: 'Latency p95', latencyP99: 'Latency p99',
+  costPerRequest: 'Cost / request', costPerCorrect: 'Cost / correct',
+};
+// `effect` is specs − baseline in metric units ('absolute') or specs / baseline − 1 ('relative').
+export function formatEffect(c, x) {
+  if (!isNum(x)) return '–';
+  if (c.difference === 'relative') return fmt.signed(x * 100, (a) => `${a.toFixed(1)}%`);
+  if (/accuracy/i.test(c.metric)) return fmt.signed(x * 100, (a) => `${a.toFixed(2)} pts`);
+  if (/latency/i.test(c.metric)) return fmt.signed(x, fmt.ms);
+  if (/cost/i.test(c.metric)) return fmt.signed(x, fmt.usd);
+  return x.toPrecision(3);
+}
+function formatMetric(metric, x) {
+  if (/accuracy/i.test(metric)) return fmt.pct(x);
+  if (/latency/i.test(metric)) return fmt.ms(x);
+  if (/cost/i.test(metric)) return fmt.usd(x);
   return isNum(x) ? x.toPrecision(3) : '–';
 }
 function renderComparisons(results) {
   const rows = results?.comparisons ?? [];
   $('comparisons-body').innerHTML = rows.length ? rows.map((c) => {
-    const rel = isNum(c.effect) ? fmt.signed(c.effect * 100, (a) => `${a.toFixed(1)}%`) : '–';
-    const better = isNum(c.difference) && (c.betterIs === 'lower' ? c.difference < 0 : c.difference > 0);
-    const ci = Array.isArray(c.ci) ? `[${formatDiff(c.metric, c.ci[0])}, ${formatDiff(c.metric, c.ci[1])}]` : '–';
+    const better = isNum(c.effect) && (c.betterIs === 'lower' ? c.effect < 0 : c.effect > 0);
+    const ci = Array.isArray(c.ci) ? `[${formatEffect(c, c.ci[0])}, ${formatEffect(c, c.ci[1])}]` : '–';
+    const verdict = c.insufficient ? tag('span', { class: 'muted', title: c.reason ?? '' }, 'insufficient')
+      : c.significant ? tag('span', { class: `sig ${better ? '' : 'worse'}` }, better ? 'better' : 'worse') : tag('span', { class: 'muted' }, 'n.s.');
     return tag('tr', { 'data-metric': c.metric },
-      tag('td', {}, esc(METRIC_NAMES[c.metric] ?? c.metric)) + tag('td', { class: 'num' }, esc(formatDiff(c.metric, c.difference))) +
-      tag('td', { class: 'num' }, esc(rel)) + tag('td', { class: 'num' }, esc(ci)) + tag('td', { class: 'num' }, esc(fmt.p(c.pValue))) +
-      tag('td', { class: 'num' }, esc(fmt.p(c.adjustedPValue))) +
-      tag('td', {}, c.significant ? tag('span', { class: `sig ${better ? '' : 'worse'}` }, better ? 'better' : 'worse') : tag('span', { class: 'muted' }, 'n.s.')));
-  }).join('') : tag('tr', {}, tag('td', { colspan: 7, class: 'muted' }, 'Not enough data.'));
+      tag('td', {}, esc(METRIC_NAMES[c.metric] ?? c.metric)) +
+      tag('td', { class: 'num' }, esc(formatMetric(c.metric, c.baseline))) + tag('td', { class: 'num' }, esc(formatMetric(c.metric, c.specs))) +
+      tag('td', { class: 'num', 'data-testid': `effect-${c.metric}` }, esc(formatEffect(c, c.effect))) + tag('td', { class: 'num' }, esc(ci)) +
+      tag('td', { class: 'num' }, esc(fmt.p(c.pValue))) + tag('td', { class: 'num' }, esc(fmt.p(c.adjustedPValue))) + tag('td', {}, verdict));
+  }).join('') : tag('tr', {}, tag('td', { colspan: 8, class: 'muted' }, 'Not enough data.'));
 }
 
 function reasonsHtml(reasons) {
@@ -290,12 +315,13 @@ function reasonsHtml(reasons) {
 function renderRollout() {
   const r = state.rollout;
   const exp = state.experiments.find((e) => e.key === state.selected);
-  const share = r?.share ?? exp?.specsShare;
+  const share = r?.currentShare ?? r?.share ?? exp?.specsShare;
   $('exp-share').textContent = fmt.share(share);
   $('exp-share').dataset.value = isNum(share) ? share : '';
-  $('exp-stage').textContent = r ? String(r.currentStage ?? '–') : '–';
+  const stageCount = r?.stageCount ?? r?.plan?.stages?.length;
+  $('exp-stage').textContent = r && isNum(r.currentStage) ? `${r.currentStage}${isNum(stageCount) ? ` / ${stageCount - 1}` : ''}` : '–';
   $('exp-stage').dataset.value = r && isNum(r.currentStage) ? r.currentStage : '';
-  $('rollout-status').textContent = r?.status ?? 'no plan';
+  $('rollout-status').textContent = !r || r.status === 'none' ? 'no plan' : r.status;
   $('stage-started').textContent = fmt.time(r?.stageStartedAt);
   const d = r?.lastDecision;
   const verdict = $('gate-verdict');
@@ -304,9 +330,10 @@ function renderRollout() {
   $('gate-at').textContent = d?.at ? `${fmt.time(d.at)}${d.actor ? ` · ${d.actor}` : ''}` : '';
   $('gate-reasons').innerHTML = reasonsHtml(d?.reasons);
 
-  const stages = Array.isArray(r?.plan?.stages) ? r.plan.stages : Array.isArray(r?.plan) ? r.plan : [];
+  // Results are cut by analysis stage (request_log.stage): every share change opens a new one.
   const sel = $('stage-select');
-  const opts = [['all', 'all stages'], ...stages.map((s, i) => [String(i), `stage ${i} (${fmt.share(s?.share)})`])];
+  const current = isNum(r?.analysisStage) ? r.analysisStage : null;
+  const opts = [['all', 'all stages'], ...(current === null ? [] : Array.from({ length: current + 1 }, (_, i) => [String(current - i), i === 0 ? `current (analysis stage ${current})` : `analysis stage ${current - i}`]))];
   if (!opts.some(([v]) => v === state.stage)) state.stage = 'all';
   sel.innerHTML = opts.map(([v, t]) => tag('option', { value: v, selected: v === state.stage ? 'selected' : undefined }, esc(t))).join('');
 
@@ -316,6 +343,7 @@ function renderRollout() {
     tag('td', {}, tag('ul', { class: 'reasons' }, reasonsHtml(x.reasons))))).join('')
     : tag('tr', {}, tag('td', { colspan: 5, class: 'muted' }, 'No decisions yet.'));
 
+  $('chart-share').innerHTML = shareChart(r?.shareHistory);
   renderActions();
 }
 
@@ -453,7 +481,7 @@ async function runAction(action) {
     await loadExperiments();
     await loadSelected();
     const r = state.rollout;
-    showInfo(`${action}: done — stage ${r?.currentStage ?? '–'}, SPECS share ${fmt.share(r?.share)}, status ${r?.status ?? '–'}`);
+    showInfo(`${action}: done — stage ${r?.currentStage ?? '–'}, SPECS share ${fmt.share(r?.currentShare ?? r?.share)}, status ${r?.status ?? '–'}`);
   } catch (e) {
     showError(e);
   } finally {

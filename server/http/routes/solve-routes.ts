@@ -30,6 +30,8 @@ export interface SolveRoutesDeps {
   requireRole: RequireRole;
   /** Applies a late correctness label (telemetry); `applied: false` when the request is not logged (yet). */
   recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
+  /** Metrics hook, called once per solve that reached the queue (API side, so every queue mode counts alike). */
+  onOutcome?: (variant: string, status: 'ok' | 'error' | 'timeout', latencyMs: number) => void;
 }
 
 /** Marks when the request arrived, before body parsing, for the logged total latency. */
@@ -69,8 +71,10 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
           },
           deps.solveTimeoutMs,
         );
+        deps.onOutcome?.(assignment.variant, 'ok', deps.clock() - receivedAt);
         return { ...outcome, unitId: assignment.unitId };
       } catch (err) {
+        deps.onOutcome?.(assignment.variant, err instanceof TimeoutError ? 'timeout' : 'error', deps.clock() - receivedAt);
         if (err instanceof AppError) {
           // The worker still finishes and logs the request; the caller gets its id to look it up.
           res.status(err.status).json({

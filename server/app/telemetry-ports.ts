@@ -1,0 +1,66 @@
+import type pg from 'pg';
+import { Counter } from 'prom-client';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config';
+import type { UsageLike } from '../queue';
+import {
+  computeCostUsd,
+  createFeedbackService,
+  createMetrics,
+  createPriceTable,
+  createRequestLogRepository,
+  createRequestLogWriter,
+  createSpool,
+  type Metrics,
+} from '../telemetry';
+import type { MetricsPort, WriterPort } from './ports';
+
+export interface TelemetryPorts {
+  metrics: MetricsPort;
+  /** telemetry's own metrics (the writer reports into the same registry). */
+  registry: Metrics;
+  createWriter(): Promise<WriterPort>;
+  recordFeedback(requestId: string, correct: boolean): Promise<{ applied: boolean }>;
+  costUsd(usage: UsageLike): number;
+}
+
+/** Adapts server/telemetry to the ports the wiring uses (the only file to touch when telemetry's API changes). */
+export function createTelemetryPorts(deps: { config: AppConfig; pool: pg.Pool; logger: Logger }): TelemetryPorts {
+  const { config, pool, logger } = deps;
+  const m = createMetrics({ defaultMetrics: true });
+  const exposures = new Counter({
+    name: 'assignment_exposures_total',
+    help: 'GrowthBook exposures (tracking callback), by experiment and variant',
+    labelNames: ['experiment', 'variant'] as const,
+    registers: [m.registry],
+  });
+  const prices = createPriceTable({ modelsDir: config.decoding.modelsDir, prices: config.prices });
+  const repository = createRequestLogRepository({ pool });
+  const feedback = createFeedbackService({ repo: repository });
+  return {
+    registry: m,
+    metrics: {
+      observeRequest(variant, status, ms) {
+        m.requestsTotal.inc({ variant, status });
+        if (status === 'ok') m.requestLatencyMs.observe({ variant }, ms);
+      },
+      setQueueDepth: (d) => m.queueDepth.set(d),
+      countExposure: (experiment, variant) => exposures.inc({ experiment, variant }),
+      render: async () => ({ contentType: m.registry.contentType, body: await m.registry.metrics() }),
+    },
+    async createWriter() {
+      const spool = await createSpool({ dir: config.requestLog.spoolDir, logger });
+      return createRequestLogWriter({
+        pool,
+        logger,
+        spool,
+        batchMaxRows: config.requestLog.batchMaxRows,
+        flushIntervalMs: config.requestLog.flushIntervalMs,
+        metrics: m,
+        repository,
+      });
+    },
+    recordFeedback: (requestId, correct) => feedback.recordFeedback(requestId, correct),
+    costUsd: (u) => computeCostUsd(prices, { draftTokens: u.draft.tokens, targetTokens: u.target.tokens, prmTokens: u.prm.tokens }),
+  };
+}

@@ -1,0 +1,144 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../../errors/index';
+import { createDecoder } from '../decoder';
+import { STRATEGIES, type Strategy } from '../options';
+import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
+import { loadProblems } from './load-problems';
+import { accuracyLatencyChart, markdownReport, runningAccuracy, summarize, textTable } from './report';
+import { formatDuration } from './stats';
+
+export const BENCH_USAGE = `usage: npm run bench:decoding -- [options]
+  --problems FILE      JSONL problems (default experiments/test.jsonl)
+  --strategies LIST    comma list of ${STRATEGIES.join(',')} (default: all)
+  --n LIST             comma list of n (default 4,8,16; greedy runs once)
+  --limit K            first K problems only
+  --seed S             base seed (problem i uses S+i; default 0)
+  --out DIR            output folder (default experiments/results/decoding)
+  --threads T          onnxruntime intra-op threads (default 1)
+  --beam-width M --lambda L --theta X --tau X --selection-temperature T --temperature X --top-p P
+  --models DIR         models folder (default models)`;
+
+export interface BenchIo {
+  readonly log: (line: string) => void;
+  readonly progress: (line: string) => void;
+}
+
+const intList = (name: string, v: string) =>
+  v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1) throw new ValidationError(`--${name}: ${JSON.stringify(x)} is not a positive integer`, name);
+    return n;
+  });
+
+const optNum = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new ValidationError(`--${name} must be a number, got ${JSON.stringify(v)}`, name);
+  return n;
+};
+
+export async function runBenchCommand(argv: readonly string[], io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        problems: { type: 'string', default: 'experiments/test.jsonl' },
+        strategies: { type: 'string', default: STRATEGIES.join(',') },
+        n: { type: 'string', default: '4,8,16' },
+        limit: { type: 'string' },
+        seed: { type: 'string', default: '0' },
+        out: { type: 'string', default: 'experiments/results/decoding' },
+        threads: { type: 'string' },
+        'beam-width': { type: 'string' },
+        lambda: { type: 'string' },
+        theta: { type: 'string' },
+        tau: { type: 'string' },
+        'selection-temperature': { type: 'string' },
+        temperature: { type: 'string' },
+        'top-p': { type: 'string' },
+        models: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new ValidationError((e as Error).message);
+  }
+  if (values.help) return io.log(BENCH_USAGE);
+  const strategies = values.strategies.split(',').map((s) => s.trim());
+  for (const s of strategies) {
+    if (!(STRATEGIES as readonly string[]).includes(s)) throw new ValidationError(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`, 'strategies');
+  }
+  const ns = intList('n', values.n);
+  const limit = values.limit === undefined ? undefined : intList('limit', values.limit)[0];
+  const seed = optNum('seed', values.seed) ?? 0;
+  const threads = optNum('threads', values.threads) ?? defaults.intraOpThreads;
+  const options = Object.fromEntries(
+    Object.entries({
+      beamWidth: optNum('beam-width', values['beam-width']),
+      lambda: optNum('lambda', values.lambda),
+      theta: optNum('theta', values.theta),
+      tau: optNum('tau', values.tau),
+      selectionTemperature: optNum('selection-temperature', values['selection-temperature']),
+      temperature: optNum('temperature', values.temperature),
+      topP: optNum('top-p', values['top-p']),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const problems = await loadProblems(values.problems, limit);
+  const configs = benchConfigs(strategies as Strategy[], ns);
+  const decoder = await createDecoder({ modelsDir: values.models ?? defaults.modelsDir, intraOpThreads: threads });
+  const args = { problems: values.problems, strategies, n: ns, limit: limit ?? null, seed, threads, options };
+  try {
+    // Fail fast on bad SPECS / beam options before the long run.
+    await decoder.solve(problems[0]!.question, { ...options, strategy: 'greedy-draft', maxSteps: 1 });
+    io.progress(`[bench] ${problems.length} problems × ${configs.length} configurations (${configs.map(configKey).join(', ')})`);
+    const done: BenchRecord[] = [];
+    const records = await runBenchmark({
+      decoder,
+      problems,
+      configs,
+      seed,
+      options,
+      onRecord(record, p) {
+        done.push(record);
+        if (p.done % configs.length !== 0 && p.done !== p.total) return;
+        const eta = (p.elapsedMs / p.done) * (p.total - p.done);
+        io.progress(`[bench] problem ${p.problem}/${p.problems}  ${formatDuration(p.elapsedMs)} elapsed, ETA ${formatDuration(eta)}  acc: ${runningAccuracy(done, configs)}`);
+      },
+    });
+    const results = summarize(records, configs);
+    const machine = {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cpus: os.cpus().length,
+      loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+      onnxruntime: ortVersion(),
+      intraOpThreads: threads,
+      provisionalModels: decoder.info.provisional,
+      models: Object.fromEntries(Object.entries(decoder.info.models).map(([r, m]) => [r, { layers: m.layers, heads: m.heads, headDim: m.headDim, sha256: m.sha256 }])),
+      date: new Date().toISOString(),
+    };
+    await mkdir(values.out, { recursive: true });
+    await writeFile(path.join(values.out, 'summary.json'), JSON.stringify({ results, machine, args }, null, 2) + '\n');
+    await writeFile(path.join(values.out, 'summary.md'), markdownReport(results, { machine, args }));
+    await writeFile(path.join(values.out, 'accuracy-vs-latency.svg'), accuracyLatencyChart(results, decoder.info.provisional));
+    await writeFile(path.join(values.out, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    io.log(textTable(results));
+    io.log(`\nwrote ${path.join(values.out, 'summary.json')}, summary.md, accuracy-vs-latency.svg, records.jsonl`);
+    if (decoder.info.provisional) io.log('note: provisional (random-init) models: rerun with trained models for real numbers');
+  } finally {
+    await decoder.close();
+  }
+}
+
+function ortVersion(): string {
+  try {
+    return (require('onnxruntime-node/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

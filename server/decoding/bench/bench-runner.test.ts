@@ -1,0 +1,89 @@
+import { emptyUsage } from '../accounting';
+import type { SolveResult } from '../decoder';
+import type { SolveOptionsInput } from '../options';
+import { benchConfigs, runBenchmark } from './bench-runner';
+import { accuracyLatencyChart, markdownReport, summarize, textTable } from './report';
+import { pickBest, type TuningRow } from './tune-specs';
+
+const problems = [
+  { id: 'p1', question: '1+2', answer: 3 },
+  { id: 'p2', question: '2*3', answer: 6 },
+];
+
+/** Fake decoder: answers correctly except for greedy strategies; latency = n ms. */
+function fakeDecoder(calls: SolveOptionsInput[]) {
+  return {
+    async solve(question: string, options: SolveOptionsInput): Promise<SolveResult> {
+      calls.push(options);
+      const right = Function(`return ${question}`)() as number;
+      const answer = options.strategy.startsWith('greedy') ? right + 1 : right;
+      const usage = emptyUsage();
+      usage.target.tokens = 10;
+      return {
+        strategy: options.strategy,
+        answer,
+        text: `Q: ${question}\n= ${answer}\nA: ${answer}\n`,
+        steps: [
+          { text: `= ${answer}\n`, model: 'target', prmScore: 0.9 },
+          { text: `A: ${answer}\n`, model: 'target', prmScore: 0.9 },
+        ],
+        finished: true,
+        prmScore: 0.9,
+        latencyMs: options.n ?? 1,
+        usage,
+        draftAcceptance: options.strategy === 'specs' ? 0.5 : null,
+        fallbacks: options.strategy === 'specs' ? 1 : 0,
+      };
+    },
+  };
+}
+
+describe('decoding benchmark', () => {
+  it('runs greedy once and the others for each n', () => {
+    expect(benchConfigs(['beam-target', 'greedy-draft', 'specs'], [4, 8])).toEqual([
+      { strategy: 'beam-target', n: 4 },
+      { strategy: 'beam-target', n: 8 },
+      { strategy: 'greedy-draft', n: 1 },
+      { strategy: 'specs', n: 4 },
+      { strategy: 'specs', n: 8 },
+    ]);
+  });
+
+  it('interleaves configurations per problem, rotating the order, and summarises', async () => {
+    const calls: SolveOptionsInput[] = [];
+    const configs = benchConfigs(['beam-target', 'specs', 'greedy-target'], [4]);
+    const records = await runBenchmark({ decoder: fakeDecoder(calls), problems, configs, seed: 10 });
+    expect(calls.map((c) => [c.strategy, c.seed])).toEqual([
+      ['beam-target', 10],
+      ['specs', 10],
+      ['greedy-target', 10],
+      ['specs', 11],
+      ['greedy-target', 11],
+      ['beam-target', 11],
+    ]);
+    const results = summarize(records, configs);
+    expect(results.map((r) => [r.strategy, r.n, r.problems, r.accuracy])).toEqual([
+      ['beam-target', 4, 2, 1],
+      ['specs', 4, 2, 1],
+      ['greedy-target', 1, 2, 0],
+    ]);
+    expect(results[1]).toMatchObject({ latencyMs: { mean: 4, p50: 4, p95: 4 }, latencyPerStepMs: 2, draftAcceptance: 0.5, fallbacksPerProblem: 1 });
+    expect(results[0]!.tokens).toEqual({ draft: 0, target: 10, prm: 0 });
+    expect(results[0]!.accuracyCi[0]).toBeGreaterThan(0.3);
+    expect(textTable(results)).toContain('beam-target');
+    const md = markdownReport(results, { machine: { cpu: 'x', cpus: 2, provisionalModels: true }, args: {} });
+    expect(md).toContain('| specs | 4 |');
+    expect(md).toContain('random-init');
+    const svg = accuracyLatencyChart(results, false);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('specs n=4');
+  });
+
+  it.each([
+    [[{ a: 0.9, rel: 0.8 }, { a: 0.8, rel: 0.6 }, { a: 0.85, rel: 0.65 }], 2],
+    [[{ a: 0.9, rel: 0.9 }, { a: 0.89, rel: 0.8 }, { a: 0.7, rel: 0.75 }], 1],
+  ])('pickBest follows the tuning rule (%#)', (specs, bestIndex) => {
+    const rows = specs.map((s, i) => ({ lambda: i, theta: 0, tau: 0, selectionTemperature: 1, accuracy: s.a, accuracyCi: [0, 1], latencyMs: s.rel * 100, draftAcceptance: null, fallbacksPerProblem: 0, relativeLatency: s.rel }) as TuningRow);
+    expect(pickBest(rows).lambda).toBe(bestIndex);
+  });
+});

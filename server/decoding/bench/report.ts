@@ -1,0 +1,117 @@
+import type { ModelRole } from '../types';
+import { configKey, type BenchConfig, type BenchRecord } from './bench-runner';
+import { mean, percentile, wilson } from './stats';
+import { scatterSvg } from './svg-scatter';
+
+const ROLES: readonly ModelRole[] = ['draft', 'target', 'prm'];
+
+export interface BenchResult {
+  readonly strategy: string;
+  readonly n: number;
+  readonly problems: number;
+  readonly accuracy: number;
+  readonly accuracyCi: [number, number];
+  readonly latencyMs: { mean: number; p50: number; p95: number };
+  readonly latencyPerStepMs: number;
+  readonly tokens: Record<ModelRole, number>;
+  readonly computeMs: Record<ModelRole, number>;
+  readonly calls: Record<ModelRole, number>;
+  readonly draftAcceptance: number | null;
+  readonly fallbacksPerProblem: number;
+  readonly finishedRate: number;
+}
+
+const perRole = (rs: readonly BenchRecord[], f: (r: BenchRecord, role: ModelRole) => number) =>
+  Object.fromEntries(ROLES.map((role) => [role, mean(rs.map((r) => f(r, role)))])) as Record<ModelRole, number>;
+
+export function summarize(records: readonly BenchRecord[], configs: readonly BenchConfig[]): BenchResult[] {
+  return configs.map((c) => {
+    const rs = records.filter((r) => r.strategy === c.strategy && r.n === c.n);
+    const correct = rs.filter((r) => r.correct).length;
+    const latencies = rs.map((r) => r.latencyMs);
+    const rates = rs.map((r) => r.draftAcceptance).filter((x): x is number => x !== null);
+    return {
+      strategy: c.strategy,
+      n: c.n,
+      problems: rs.length,
+      accuracy: rs.length ? correct / rs.length : 0,
+      accuracyCi: wilson(correct, rs.length),
+      latencyMs: { mean: mean(latencies), p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
+      latencyPerStepMs: mean(rs.map((r) => r.latencyMs / Math.max(1, r.steps))),
+      tokens: perRole(rs, (r, role) => r.usage[role].tokens),
+      computeMs: perRole(rs, (r, role) => r.usage[role].computeMs),
+      calls: perRole(rs, (r, role) => r.usage[role].calls),
+      draftAcceptance: c.strategy === 'specs' && rates.length > 0 ? mean(rates) : null,
+      fallbacksPerProblem: mean(rs.map((r) => r.fallbacks)),
+      finishedRate: mean(rs.map((r) => (r.finished ? 1 : 0))),
+    };
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+
+/** Running accuracy per configuration, for progress lines. */
+export function runningAccuracy(records: readonly BenchRecord[], configs: readonly BenchConfig[]): string {
+  return configs
+    .map((c) => {
+      const rs = records.filter((r) => r.strategy === c.strategy && r.n === c.n);
+      return `${configKey(c)} ${rs.length ? pct(rs.filter((r) => r.correct).length / rs.length) : '-'}`;
+    })
+    .join('  ');
+}
+
+const HEAD = ['strategy', 'n', 'problems', 'accuracy', '95% CI', 'mean ms', 'p50 ms', 'p95 ms', 'ms/step', 'accept', 'fallbacks'];
+
+function rows(results: readonly BenchResult[]): string[][] {
+  return results.map((r) => [
+    r.strategy,
+    String(r.n),
+    String(r.problems),
+    pct(r.accuracy),
+    `${pct(r.accuracyCi[0])}–${pct(r.accuracyCi[1])}`,
+    ms(r.latencyMs.mean),
+    ms(r.latencyMs.p50),
+    ms(r.latencyMs.p95),
+    ms(r.latencyPerStepMs),
+    r.draftAcceptance === null ? '-' : pct(r.draftAcceptance),
+    r.strategy === 'specs' ? r.fallbacksPerProblem.toFixed(2) : '-',
+  ]);
+}
+
+export function textTable(results: readonly BenchResult[]): string {
+  const all = [HEAD, ...rows(results)];
+  const widths = HEAD.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return all.map((r) => r.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+export function markdownReport(results: readonly BenchResult[], meta: { machine: Record<string, unknown>; args: Record<string, unknown> }): string {
+  const md: string[] = [];
+  md.push('# Decoding benchmark', '');
+  md.push(`Machine: ${String(meta.machine.cpu)} × ${String(meta.machine.cpus)}, node ${String(meta.machine.node)}, onnxruntime ${String(meta.machine.onnxruntime)}, intra-op threads ${String(meta.machine.intraOpThreads)}.`);
+  if (meta.machine.provisionalModels) md.push('', '**The models were provisional (random-init): accuracy is meaningless; rerun with trained models.**');
+  md.push('', `Args: \`${JSON.stringify(meta.args)}\``, '');
+  md.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+  for (const r of rows(results)) md.push(`| ${r.join(' | ')} |`);
+  md.push('', '## Time and tokens per problem, by model (means)', '');
+  md.push('| strategy | n | draft ms | target ms | prm ms | draft tokens | target tokens | prm tokens | draft calls | target calls | prm calls |');
+  md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of results) {
+    md.push(
+      `| ${r.strategy} | ${r.n} | ${ROLES.map((x) => ms(r.computeMs[x])).join(' | ')} | ${ROLES.map((x) => r.tokens[x].toFixed(0)).join(' | ')} | ${ROLES.map((x) => r.calls[x].toFixed(1)).join(' | ')} |`,
+    );
+  }
+  md.push('', 'Compute ms is time inside onnxruntime `session.run` (runs are sequential); the rest of the latency is JavaScript: sampling, KV gathers, tensor building.');
+  return md.join('\n') + '\n';
+}
+
+export function accuracyLatencyChart(results: readonly BenchResult[], provisional: boolean): string {
+  return scatterSvg(
+    results.map((r) => ({ x: r.latencyMs.mean, y: r.accuracy, label: `${r.strategy} n=${r.n}`, series: r.strategy })),
+    {
+      title: `Accuracy vs mean latency${provisional ? ' (random-init models)' : ''}`,
+      xLabel: 'mean latency per problem (ms)',
+      yLabel: 'accuracy',
+    },
+  );
+}

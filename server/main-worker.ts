@@ -1,0 +1,18 @@
+/** `npm run worker`: BullMQ decode workers (WORKER_CONCURRENCY slots); needs REDIS_URL. */
+import { createAppContext } from './app/create-app-context';
+import { closeOnSignal } from './app/run-until-signal';
+import { loadConfig } from './config';
+import { createLogger } from './observability/logger';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'specs-worker' });
+  const ctx = await createAppContext(config, { role: 'worker', logger });
+  closeOnSignal(() => ctx.close(), logger);
+  logger.info({ concurrency: config.worker.concurrency, queuePrefix: config.redis.queuePrefix }, 'decode worker running');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+import type { Comparison, VariantKpis } from '../analysis/kpi-service';
+import { recommend } from './recommendation';
+import { rebinHistogram, renderReport } from './render-report';
+import type { ReportData, ReportDecision } from './report-types';
+
+const kpis = (o: Partial<VariantKpis> = {}): VariantKpis => ({
+  n: 1000, errors: 3, graded: 900, correct: 720, accuracy: 0.8, accuracyCi: [0.773, 0.825],
+  latency: { mean: 200, p50: 190, p95: 320, p99: 400 }, costPerRequest: 0.0006, costPerCorrect: 0.00075,
+  tokens: { draft: 0, target: 120, prm: 30 }, tokensTotal: { draft: 0, target: 120000, prm: 30000 },
+  draftAcceptance: null, errorRate: 0.003, fallbacks: 0, ...o,
+});
+
+const cmp = (metric: string, effect: number, ci: [number, number], o: Partial<Comparison> = {}): Comparison => ({
+  metric, difference: metric === 'accuracy' ? 'absolute' : 'relative', effect, ci,
+  pValue: ci[0] > 0 || ci[1] < 0 ? 0.0001 : 0.4, adjustedPValue: ci[0] > 0 || ci[1] < 0 ? 0.0004 : 0.8,
+  significant: ci[0] > 0 || ci[1] < 0, betterIs: metric === 'accuracy' ? 'higher' : 'lower',
+  baseline: 1, specs: 1 + effect, sequential: false, ...o,
+});
+
+const decision = (verdict: string, minutesAgo: number, reasons: ReportDecision['reasons'] = []): ReportDecision => ({
+  at: new Date(Date.parse('2026-03-01T12:00:00Z') - minutesAgo * 60_000).toISOString(), stage: 1, verdict, actor: verdict === 'start' ? 'admin' : 'gate', reasons,
+});
+
+const hist = () => {
+  const bounds = Array.from({ length: 40 }, (_, i) => 10 * 2 ** (i / 4));
+  return { bounds: [...bounds, null], baseline: bounds.map((_, i) => (i >= 20 && i < 26 ? 10 : 0)).concat(0), specs: bounds.map((_, i) => (i >= 17 && i < 23 ? 10 : 0)).concat(0) };
+};
+
+function fixture(o: { comparisons?: Comparison[]; decisions?: ReportDecision[]; status?: string; srmFlagged?: boolean } = {}): ReportData {
+  return {
+    generatedAt: '2026-03-01T12:00:00.000Z',
+    experiment: { key: 'specs-vs-beam', name: 'SPECS vs beam', status: 'running', specsShare: 0.25 },
+    results: {
+      stage: 'all',
+      variants: { baseline: kpis(), specs: kpis({ latency: { mean: 138, p50: 130, p95: 250, p99: 300 }, costPerRequest: 0.00043, draftAcceptance: 0.71 }) },
+      comparisons: o.comparisons ?? [
+        cmp('accuracy', -0.004, [-0.012, 0.004]),
+        cmp('latencyMean', -0.31, [-0.37, -0.25]),
+        cmp('latencyP95', -0.22, [-0.3, -0.14]),
+        cmp('costPerRequest', -0.28, [-0.32, -0.24]),
+      ],
+      srm: { pValue: o.srmFlagged ? 1e-6 : 0.41, flagged: Boolean(o.srmFlagged), observed: { baseline: 750, specs: 250 }, expectedShare: 0.25 },
+      latencyHistogram: hist(),
+    },
+    rollout: {
+      status: o.status ?? 'running', currentStage: 1, stageStartedAt: '2026-03-01T10:00:00.000Z',
+      stages: [{ share: 0.05 }, { share: 0.25 }, { share: 1 }],
+      guardrails: { accuracyNonInferiorityPts: 2, p95LatencyMaxIncreasePct: 10, costMaxIncreasePct: 10 },
+      decisions: o.decisions ?? [decision('start', 240), decision('advance', 120, [{ code: 'ALL_CRITERIA_MET', message: 'all criteria met' }])],
+      shareHistory: [
+        { at: '2026-03-01T08:00:00.000Z', share: 0.05, stage: 0, reason: 'rollout started' },
+        { at: '2026-03-01T10:00:00.000Z', share: 0.25, stage: 1, reason: 'gate advanced' },
+      ],
+    },
+  };
+}
+
+describe('recommend', () => {
+  it.each([
+    ['ship when latency and cost drop with accuracy non-inferior and the gate advanced', fixture(), 'ship',
+      'Ship: SPECS cuts mean latency by 31% [25%, 37%] and cuts cost per request by 28% [24%, 32%] with accuracy non-inferior (−0.4 pts, margin 2 pts).'],
+    ['ship, quoting the cost change, when only latency is significant', fixture({ comparisons: [
+      cmp('accuracy', -0.004, [-0.012, 0.004]), cmp('latencyMean', -0.31, [-0.37, -0.25]), cmp('costPerRequest', -0.02, [-0.06, 0.02])] }), 'ship',
+      'Ship: SPECS cuts mean latency by 31% [25%, 37%] with accuracy non-inferior (−0.4 pts, margin 2 pts) and cost −2%.'],
+    ['hold when the gate holds', fixture({ decisions: [decision('hold', 5, [{ code: 'AWAITING_APPROVAL', message: 'stage 1 awaits approval' }])] }), 'hold',
+      'Hold: stage 1 awaits approval.'],
+    ['hold when accuracy non-inferiority is not shown', fixture({ comparisons: [cmp('accuracy', -0.01, [-0.035, 0.015]), cmp('latencyMean', -0.3, [-0.35, -0.25])] }), 'hold',
+      'Hold: Accuracy non-inferiority not shown yet: −1.0 pts with lower bound −3.5 pts against a margin of −2 pts.'],
+    ['hold when no gain is significant', fixture({ comparisons: [cmp('accuracy', 0, [-0.01, 0.01]), cmp('latencyMean', -0.02, [-0.06, 0.02])] }), 'hold',
+      'Hold: No significant gain in mean latency or cost per request yet.'],
+    ['hold on a broken split whatever the metrics say', fixture({ srmFlagged: true }), 'hold',
+      'Hold: the traffic split is broken (SRM p = 1.0e-6), so no metric can be trusted yet.'],
+    ['roll back on a gate rollback verdict', fixture({ decisions: [decision('rollback', 1, [{ code: 'GUARDRAIL_BREACHED', message: 'p95 latency up 18%, above the 10% limit' }])] }), 'rollback',
+      'Roll back: p95 latency up 18%, above the 10% limit.'],
+    ['roll back when accuracy is worse beyond the margin', fixture({ comparisons: [cmp('accuracy', -0.05, [-0.07, -0.03]), cmp('latencyMean', -0.3, [-0.35, -0.25])] }), 'rollback',
+      'Roll back: accuracy is down −5.0 pts (CI upper bound −3.0 pts), beyond the 2 pts margin.'],
+    ['roll back when cost rises beyond its limit', fixture({ comparisons: [cmp('accuracy', 0, [-0.01, 0.01]), cmp('costPerRequest', 0.25, [0.15, 0.35])] }), 'rollback',
+      'Roll back: cost per request is up 25% [15%, 35%], above the 10% limit.'],
+    ['roll back after a manual rollback', fixture({ status: 'rolled_back', decisions: [decision('manual-rollback', 1)] }), 'rollback',
+      'Roll back: the rollout was rolled back.'],
+  ])('%s', (_name, data, action, headline) => {
+    const r = recommend(data);
+    expect(r.action).toBe(action);
+    expect(r.headline).toBe(headline);
+    expect(r.reasons.length).toBeGreaterThan(0);
+  });
+});
+
+describe('renderReport', () => {
+  const report = renderReport(fixture());
+
+  it('renders a self-contained HTML document', () => {
+    expect(report.html).toMatch(/^<!doctype html>/);
+    expect(report.html).not.toMatch(/<script|<link|src=|href="http|url\(/i);
+    expect(report.html).toContain('<style>');
+    expect((report.html.match(/<svg /g) ?? []).length).toBe(4);
+    expect(report.html).toContain('data-action="ship"');
+    expect(report.html).toContain('Latency distribution');
+    expect(report.html).toContain('Accuracy with 95% CI');
+    expect(report.html).toContain('SPECS share over time');
+  });
+
+  it('holds the KPI table with CIs, the comparisons and the decision log', () => {
+    expect(report.html).toContain('80.0% [77.3%, 82.5%]');
+    expect(report.html).toContain('−31.0%');
+    expect(report.html).toContain('[−37.0%, −25.0%]');
+    expect(report.html).toContain('SPECS better');
+    expect(report.html).toContain('all criteria met');
+    expect(report.html).toContain('gate advanced');
+  });
+
+  it('writes the same content as Markdown tables', () => {
+    expect(report.markdown).toContain('## Recommendation: Ship');
+    expect(report.markdown).toContain(`**${report.recommendation.headline}**`);
+    expect(report.markdown).toMatch(/\| Accuracy \[95% CI\] \| 80\.0% \[77\.3%, 82\.5%\] \|/);
+    expect(report.markdown).toMatch(/\| Latency mean \| 1\.0 ms \| 0\.7 ms \| −31\.0% \| \[−37\.0%, −25\.0%\] \| 0\.0001 \| 0\.0004 \| SPECS better \|/);
+    expect(report.markdown).toContain('| 2026-03-01 10:00:00 UTC | 1 | 25% | gate advanced |');
+  });
+
+  it('escapes data it does not control', () => {
+    const data = fixture();
+    data.experiment.name = '<img onerror=x>';
+    expect(renderReport(data).html).not.toContain('<img');
+  });
+
+  it('rebins the fine histogram to a readable number of bins', () => {
+    const bins = rebinHistogram(hist(), 4);
+    expect(bins.length).toBeLessThanOrEqual(5);
+    expect(bins.reduce((a, b) => a + b.baseline, 0)).toBe(60);
+    expect(bins.reduce((a, b) => a + b.specs, 0)).toBe(60);
+  });
+});

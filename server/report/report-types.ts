@@ -1,0 +1,47 @@
+import type { Comparison, SrmSummary, VariantKpis } from '../analysis/kpi-service';
+
+/** Everything a business-review report is rendered from; plain data, so rendering stays pure. */
+export interface ReportData {
+  generatedAt: string;
+  experiment: { key: string; name: string; status: string; specsShare: number };
+  /** The results contract of the KPI service (only the parts the report reads). */
+  results: {
+    stage: number | 'all';
+    variants: { baseline: VariantKpis; specs: VariantKpis };
+    comparisons: Comparison[];
+    srm: Pick<SrmSummary, 'pValue' | 'flagged' | 'observed' | 'expectedShare'>;
+    latencyHistogram: { bounds: (number | null)[]; lowerBounds?: number[]; baseline: number[]; specs: number[] };
+  };
+  rollout: ReportRollout | null;
+}
+
+export interface ReportReason { code: string; message: string }
+
+export interface ReportDecision {
+  at: string;
+  stage: number;
+  verdict: string;
+  actor: string;
+  reasons: ReportReason[];
+}
+
+export interface ReportRollout {
+  status: string;
+  currentStage: number;
+  stageStartedAt: string | null;
+  stages: { share: number; minDurationMs?: number; minGradedPerArm?: number; requiresApproval?: boolean }[];
+  guardrails: Partial<Guardrails>;
+  /** Oldest first. */
+  decisions: ReportDecision[];
+  /** Oldest first. */
+  shareHistory: { at: string; share: number; stage: number; reason: string }[];
+}
+
+export interface Guardrails {
+  p95LatencyMaxIncreasePct: number;
+  accuracyNonInferiorityPts: number;
+  costMaxIncreasePct: number;
+}
+
+/** Used when the experiment has no rollout plan (the gate's usual settings). */
+export const DEFAULT_GUARDRAILS: Guardrails = { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 2, costMaxIncreasePct: 10 };

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { GuardrailSettings, StageSettings, SuccessCriteria } from './gate-decision';
+
+/** A rollout stage: the SPECS share it runs at and what it takes to leave it. */
+export interface RolloutStage extends StageSettings {
+  share: number;
+}
+
+export interface RolloutPlanInput {
+  stages: RolloutStage[];
+  guardrails: GuardrailSettings;
+  success: SuccessCriteria;
+}
+
+export type RolloutStatus = 'pending' | 'running' | 'paused' | 'rolled_back' | 'completed';
+
+const HOUR = 3_600_000;
+
+/** 1 % → 5 % → 25 % → 50 % → 100 % (ship). The last stage has no gate: reaching it completes the rollout. */
+export const DEFAULT_STAGES: readonly RolloutStage[] = Object.freeze(
+  [0.01, 0.05, 0.25, 0.5, 1].map((share) =>
+    Object.freeze({ share, minDurationMs: share < 1 ? HOUR : 0, minGradedPerArm: share < 1 ? 200 : 0, requiresApproval: false }),
+  ),
+);
+
+export const DEFAULT_GUARDRAILS: Readonly<GuardrailSettings> = Object.freeze({
+  p95LatencyMaxIncreasePct: 10,
+  accuracyNonInferiorityPts: 2,
+  costMaxIncreasePct: 10,
+  alpha: 0.05,
+});
+
+/** Guardrails alone decide unless success metrics are named. */
+export const DEFAULT_SUCCESS: Readonly<SuccessCriteria> = Object.freeze({ metrics: [], require: 'all' });
+
+export const defaultPlan = (): RolloutPlanInput => ({
+  stages: DEFAULT_STAGES.map((s) => ({ ...s })),
+  guardrails: { ...DEFAULT_GUARDRAILS },
+  success: { metrics: [...DEFAULT_SUCCESS.metrics], require: DEFAULT_SUCCESS.require },
+});
+
+const stageSchema = z.object({
+  share: z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]'),
+  minDurationMs: z.number().int().min(0).max(90 * 24 * HOUR).default(HOUR),
+  minGradedPerArm: z.number().int().min(0).max(100_000_000).default(200),
+  requiresApproval: z.boolean().default(false),
+});
+
+export const guardrailsSchema = z.object({
+  p95LatencyMaxIncreasePct: z.number().min(0).max(1000).default(DEFAULT_GUARDRAILS.p95LatencyMaxIncreasePct),
+  accuracyNonInferiorityPts: z.number().min(0).max(100).default(DEFAULT_GUARDRAILS.accuracyNonInferiorityPts),
+  costMaxIncreasePct: z.number().min(0).max(1000).default(DEFAULT_GUARDRAILS.costMaxIncreasePct),
+  alpha: z.number().gt(0, 'must be in (0, 0.5)').lt(0.5, 'must be in (0, 0.5)').default(DEFAULT_GUARDRAILS.alpha),
+  sequentialTuning: z.number().int().positive().optional(),
+});
+
+export const successSchema = z.object({
+  metrics: z.array(z.enum(['latencyMean', 'p95Latency', 'cost'])).max(3).default([]),
+  require: z.enum(['all', 'any']).default('all'),
+});
+
+/** PUT body: every part optional, missing parts take the defaults. */
+export const rolloutPlanSchema = z
+  .object({
+    stages: z
+      .array(stageSchema)
+      .min(2, 'needs at least one gated stage and the final 100 % stage')
+      .max(20)
+      .optional(),
+    guardrails: guardrailsSchema.optional(),
+    success: successSchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (!p.stages) return;
+    for (let i = 1; i < p.stages.length; i++) {
+      if (!(p.stages[i]!.share > p.stages[i - 1]!.share)) {
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'share'], message: 'shares must increase stage by stage' });
+        return;
+      }
+    }
+    if (p.stages[p.stages.length - 1]!.share !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['stages', p.stages.length - 1, 'share'], message: 'the last stage must be 1 (ship)' });
+    }
+  })
+  .transform(
+    (p): RolloutPlanInput => ({
+      stages: p.stages ?? defaultPlan().stages,
+      guardrails: p.guardrails ?? { ...DEFAULT_GUARDRAILS },
+      success: p.success ?? { metrics: [], require: 'all' },
+    }),
+  );
+export type RolloutPlanBody = z.input<typeof rolloutPlanSchema>;

@@ -1,0 +1,398 @@
+import type { Logger } from 'pino';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import type { Actor, Experiment, ExperimentsService } from '../experiments';
+import type { ArmData, VariantKpis } from '../analysis/kpi-metrics';
+import type { StageData } from '../analysis/kpi-service';
+import { decideGate, type ArmSummary, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
+import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
+import type { DecisionRecord, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
+import type { WebhookNotifier } from './webhooks';
+
+export type Clock = () => number;
+
+export type Verdict = 'advance' | 'hold' | 'rollback';
+export type ManualAction = 'start' | 'pause' | 'resume' | 'approve' | 'manual-advance' | 'manual-rollback' | 'plan';
+
+export interface DecisionJson {
+  id: string;
+  at: string;
+  stage: number;
+  verdict: string;
+  actor: string;
+  reasons: unknown;
+  metrics: unknown;
+  webhookStatus: string | null;
+}
+
+export interface RolloutView {
+  experiment: string;
+  /** 'none' when the experiment has no plan yet (`defaultPlan` shows what PUT/start would use). */
+  status: RolloutStatus | 'none';
+  plan: RolloutPlanInput | null;
+  defaultPlan: RolloutPlanInput;
+  currentStage: number | null;
+  stageCount: number | null;
+  currentShare: number;
+  /** The analysis stage (request_log.stage) the gate reads for the current plan stage. */
+  analysisStage: number;
+  experimentStatus: string;
+  stageStartedAt: string | null;
+  approvedStage: number | null;
+  lastDecision: DecisionJson | null;
+  decisions: DecisionJson[];
+  shareHistory: { at: string; specsShare: number; stage: number; reason: string }[];
+}
+
+export interface EvaluationResult {
+  experiment: string;
+  verdict: Verdict;
+  reasons: GateReason[];
+  checks: GateCheck[];
+  decision: DecisionJson;
+  /** Plan stage after applying the verdict. */
+  currentStage: number;
+  status: RolloutStatus;
+  share: number;
+}
+
+export interface RolloutService {
+  get(key: string): Promise<RolloutView>;
+  putPlan(key: string, body: RolloutPlanInput, actor: Actor): Promise<RolloutView>;
+  start(key: string, actor: Actor): Promise<RolloutView>;
+  advance(key: string, actor: Actor): Promise<RolloutView>;
+  pause(key: string, actor: Actor): Promise<RolloutView>;
+  resume(key: string, actor: Actor): Promise<RolloutView>;
+  rollback(key: string, actor: Actor, reason?: string): Promise<RolloutView>;
+  approve(key: string, actor: Actor): Promise<RolloutView>;
+  /** Runs the gate on the current stage and applies its verdict. */
+  evaluate(key: string, actor?: Actor): Promise<EvaluationResult>;
+  /** Evaluates every running plan; one failure does not stop the others. */
+  evaluateAll(actor?: Actor): Promise<{ evaluated: EvaluationResult[]; failed: { experiment: string; error: string }[] }>;
+  /** Settles pending webhook deliveries and their status writes. */
+  idle(): Promise<void>;
+}
+
+export interface RolloutServiceDeps {
+  repo: RolloutRepository;
+  experiments: Pick<ExperimentsService, 'get' | 'setShare' | 'resume'>;
+  kpi: { stageData(key: string, stage?: number): Promise<StageData> };
+  webhooks: WebhookNotifier;
+  clock: Clock;
+  logger: Logger;
+}
+
+export const GATE_ACTOR: Actor = Object.freeze({ name: 'rollout-gate', role: 'service' as const });
+const label = (a: Actor) => `${a.name} (${a.role})`;
+
+const decisionJson = (d: DecisionRecord): DecisionJson => ({ ...d, at: d.at.toISOString() });
+
+function armSummary(arm: ArmData): ArmSummary {
+  const s = arm.sums;
+  return {
+    n: s.n,
+    graded: s.graded,
+    correct: s.correct,
+    latency: { n: s.n, sum: s.latencySum, sumSquares: s.latencySumSq, histogram: arm.histogram },
+    cost: { n: s.n, sum: s.costSum, sumSquares: s.costSumSq },
+  };
+}
+
+/** A compact snapshot for rollout_decision.metrics: per-arm KPIs, not raw histograms. */
+function metricsSnapshot(data: StageData, extra: Record<string, unknown>): Record<string, unknown> {
+  const slim = (k: VariantKpis) => ({
+    n: k.n,
+    errors: k.errors,
+    graded: k.graded,
+    correct: k.correct,
+    accuracy: k.accuracy,
+    accuracyCi: k.accuracyCi,
+    latency: k.latency,
+    costPerRequest: k.costPerRequest,
+    costPerCorrect: k.costPerCorrect,
+    draftAcceptance: k.draftAcceptance,
+  });
+  return { analysisStage: data.stage, expectedShare: data.expectedShare, baseline: slim(data.kpis.baseline), specs: slim(data.kpis.specs), ...extra };
+}
+
+export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
+  const { repo, experiments, kpi, webhooks, clock, logger } = deps;
+  const pending = new Set<Promise<unknown>>();
+  // Per-experiment mutex: the job and an on-demand evaluate in the same process queue up;
+  // across processes the compare-and-set in updatePlan decides.
+  const locks = new Map<string, Promise<unknown>>();
+  const withLock = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(key) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    locks.set(key, tail);
+    void tail.then(() => {
+      if (locks.get(key) === tail) locks.delete(key);
+    });
+    return run;
+  };
+
+  const now = () => new Date(clock());
+
+  async function experimentOrThrow(key: string): Promise<Experiment> {
+    return experiments.get(key, 'params.key');
+  }
+
+  async function planOrThrow(key: string): Promise<RolloutPlanRecord> {
+    const plan = await repo.getPlan(key);
+    if (!plan) {
+      await experimentOrThrow(key);
+      throw new NotFoundError(`rollout plan for experiment ${key}`, 'params.key');
+    }
+    return plan;
+  }
+
+  const requireStatus = (plan: RolloutPlanRecord, allowed: RolloutStatus[], action: string) => {
+    if (!allowed.includes(plan.status)) {
+      throw new ConflictError(`cannot ${action} the rollout of ${plan.experimentKey}: it is ${plan.status}`, 'params.key');
+    }
+  };
+
+  const casOrConflict = async (plan: RolloutPlanRecord, patch: Parameters<RolloutRepository['updatePlan']>[2]) => {
+    const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, patch, now());
+    if (!ok) throw new ConflictError(`the rollout of ${plan.experimentKey} changed concurrently; retry`, 'params.key');
+  };
+
+  /** Records the decision and sends its webhook without waiting for delivery. */
+  async function record(
+    plan: RolloutPlanRecord,
+    d: { stage: number; verdict: string; actor: string; reasons: unknown; metrics: unknown },
+    notify: boolean,
+  ): Promise<DecisionRecord> {
+    const decision = await repo.insertDecision({
+      experimentId: plan.experimentId,
+      at: now(),
+      ...d,
+      webhookStatus: notify ? 'pending' : 'skipped: unchanged hold',
+    });
+    if (notify) {
+      const p = webhooks
+        .notify({
+          type: `rollout.${d.verdict}`,
+          experiment: plan.experimentKey,
+          decisionId: decision.id,
+          at: decision.at.toISOString(),
+          stage: d.stage,
+          verdict: d.verdict,
+          actor: d.actor,
+          reasons: d.reasons,
+          metrics: d.metrics,
+        })
+        .then((status) => repo.setWebhookStatus(decision.id, status))
+        .catch((err: unknown) => logger.warn({ err, decisionId: decision.id }, 'could not record webhook status'));
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    }
+    return decision;
+  }
+
+  async function view(key: string): Promise<RolloutView> {
+    const e = await experimentOrThrow(key);
+    const plan = await repo.getPlan(key);
+    const [decisions, shares] = await Promise.all([repo.decisions(e.id, 50), repo.shareHistory(e.id, 100)]);
+    const shareJson = (s: ShareHistoryRecord) => ({ at: s.at.toISOString(), specsShare: s.specsShare, stage: s.stage, reason: s.reason });
+    return {
+      experiment: e.key,
+      status: plan?.status ?? 'none',
+      plan: plan ? { stages: plan.stages, guardrails: plan.guardrails, success: plan.success } : null,
+      defaultPlan: defaultPlan(),
+      currentStage: plan?.currentStage ?? null,
+      stageCount: plan?.stages.length ?? null,
+      currentShare: e.specsShare,
+      analysisStage: e.stage,
+      experimentStatus: e.status,
+      stageStartedAt: plan?.stageStartedAt?.toISOString() ?? null,
+      approvedStage: plan?.approvedStage ?? null,
+      lastDecision: decisions[0] ? decisionJson(decisions[0]) : null,
+      decisions: decisions.map(decisionJson),
+      shareHistory: shares.map(shareJson),
+    };
+  }
+
+  /**
+   * Moves to plan stage `next`: a fresh analysis stage is named explicitly so the
+   * new split is never pooled with earlier data, even when the share is unchanged.
+   */
+  async function moveTo(plan: RolloutPlanRecord, e: Experiment, next: number, actor: Actor, reason: string) {
+    const last = plan.stages.length - 1;
+    const stage = plan.stages[next]!;
+    await casOrConflict(plan, { currentStage: next, stageStartedAt: now(), status: next >= last ? 'completed' : 'running', approvedStage: null });
+    try {
+      return await experiments.setShare(plan.experimentKey, stage.share, actor, { stage: e.stage + 1, reason });
+    } catch (err) {
+      // Undo the claim so the plan does not claim a share that was never set.
+      await repo.updatePlan(
+        plan.id,
+        { status: next >= last ? 'completed' : 'running', currentStage: next },
+        { currentStage: plan.currentStage, stageStartedAt: plan.stageStartedAt, status: plan.status, approvedStage: plan.approvedStage },
+        now(),
+      );
+      throw err;
+    }
+  }
+
+  async function rollbackNow(plan: RolloutPlanRecord, actor: Actor, reason: string) {
+    // Share first: stopping SPECS traffic matters more than the plan's bookkeeping.
+    await experiments.setShare(plan.experimentKey, 0, actor, { reason: `rollback: ${reason}`.slice(0, 100) });
+    const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, { status: 'rolled_back' }, now());
+    if (!ok) logger.warn({ experiment: plan.experimentKey }, 'rollout changed during rollback; share is 0 regardless');
+  }
+
+  async function evaluateLocked(key: string, actor: Actor): Promise<EvaluationResult> {
+    const plan = await planOrThrow(key);
+    requireStatus(plan, ['running'], 'evaluate');
+    const e = await experimentOrThrow(key);
+    const stageIdx = plan.currentStage;
+    const stageCfg = plan.stages[stageIdx];
+    if (!stageCfg) throw new ConflictError(`rollout of ${key} is at stage ${stageIdx}, beyond its ${plan.stages.length} stages`, 'params.key');
+    const data = await kpi.stageData(key, e.stage);
+    const at = clock();
+    const gate: GateDecision = decideGate({
+      stage: stageCfg,
+      facts: { startedAt: plan.stageStartedAt, now: at, approved: plan.approvedStage === stageIdx },
+      arms: { control: armSummary(data.arms.baseline), treatment: armSummary(data.arms.specs) },
+      weights: { control: 1 - data.expectedShare, treatment: data.expectedShare },
+      guardrails: plan.guardrails,
+      success: plan.success,
+    });
+    const metrics = metricsSnapshot(data, { share: e.specsShare, checks: gate.checks });
+    let status: RolloutStatus = plan.status;
+    let currentStage = stageIdx;
+    let share = e.specsShare;
+    if (gate.verdict === 'advance') {
+      const next = stageIdx + 1;
+      const after = await moveTo(plan, e, next, actor, `rollout: gate advanced to stage ${next}`);
+      currentStage = next;
+      status = next >= plan.stages.length - 1 ? 'completed' : 'running';
+      share = after.specsShare;
+    } else if (gate.verdict === 'rollback') {
+      await rollbackNow(plan, actor, gate.reasons.map((r) => r.metric ?? r.code).join(', '));
+      status = 'rolled_back';
+      share = 0;
+    }
+    // Repeated identical holds are recorded but not re-announced every interval.
+    let notify = true;
+    if (gate.verdict === 'hold') {
+      const [prev] = await repo.decisions(plan.experimentId, 1);
+      const codes = (r: unknown) => JSON.stringify(Array.isArray(r) ? r.map((x: { code?: string; metric?: string }) => `${x.code}:${x.metric ?? ''}`) : r);
+      notify = !(prev && prev.verdict === 'hold' && prev.stage === stageIdx && codes(prev.reasons) === codes(gate.reasons));
+    }
+    const decision = await record(plan, { stage: stageIdx, verdict: gate.verdict, actor: label(actor), reasons: gate.reasons, metrics }, notify);
+    logger.info({ experiment: key, stage: stageIdx, verdict: gate.verdict, reasons: gate.reasons.map((r) => r.code) }, 'rollout gate evaluated');
+    return { experiment: key, verdict: gate.verdict, reasons: gate.reasons, checks: gate.checks, decision: decisionJson(decision), currentStage, status, share };
+  }
+
+  const manual = (key: string, fn: () => Promise<void>) => withLock(key, fn).then(() => view(key));
+
+  return {
+    get: view,
+
+    putPlan(key, body, actor) {
+      return manual(key, async () => {
+        const e = await experimentOrThrow(key);
+        const existing = await repo.getPlan(key);
+        if (existing && (existing.status === 'running' || existing.status === 'paused') && existing.currentStage >= body.stages.length - 1) {
+          throw new ValidationError(`body.stages: the rollout is at stage ${existing.currentStage}; the new plan must have more stages`, 'body.stages');
+        }
+        await repo.savePlan(e.id, body, now());
+        const plan = (await repo.getPlan(key))!;
+        await record(plan, { stage: plan.currentStage, verdict: 'plan', actor: label(actor), reasons: [{ code: 'PLAN_SAVED', message: 'plan saved' }], metrics: body }, false);
+      });
+    },
+
+    start(key, actor) {
+      return manual(key, async () => {
+        const e = await experimentOrThrow(key);
+        let plan = await repo.getPlan(key);
+        if (!plan) {
+          await repo.savePlan(e.id, defaultPlan(), now());
+          plan = (await repo.getPlan(key))!;
+        }
+        requireStatus(plan, ['pending', 'rolled_back', 'completed'], 'start');
+        if (e.status === 'stopped' || e.status === 'completed') throw new ConflictError(`experiment ${key} is ${e.status}`, 'params.key');
+        const first = plan.stages[0]!;
+        await casOrConflict(plan, { status: 'running', currentStage: 0, stageStartedAt: now(), approvedStage: null });
+        await experiments.setShare(key, first.share, actor, { stage: e.stage + 1, reason: 'rollout: start stage 0' });
+        if (e.status !== 'running') await experiments.resume(key, actor);
+        await record(plan, { stage: 0, verdict: 'start', actor: label(actor), reasons: [{ code: 'MANUAL', message: `started at ${first.share}` }], metrics: { share: first.share } }, true);
+      });
+    },
+
+    advance(key, actor) {
+      return manual(key, async () => {
+        const plan = await planOrThrow(key);
+        requireStatus(plan, ['running', 'paused'], 'advance');
+        const e = await experimentOrThrow(key);
+        const next = plan.currentStage + 1;
+        if (next >= plan.stages.length) throw new ConflictError(`rollout of ${key} is already at its last stage`, 'params.key');
+        await moveTo(plan, e, next, actor, `rollout: manual advance to stage ${next}`);
+        await record(plan, { stage: plan.currentStage, verdict: 'manual-advance', actor: label(actor), reasons: [{ code: 'MANUAL', message: `advanced to stage ${next}` }], metrics: { share: plan.stages[next]!.share } }, true);
+      });
+    },
+
+    pause(key, actor) {
+      return manual(key, async () => {
+        const plan = await planOrThrow(key);
+        requireStatus(plan, ['running'], 'pause');
+        await casOrConflict(plan, { status: 'paused' });
+        await record(plan, { stage: plan.currentStage, verdict: 'pause', actor: label(actor), reasons: [{ code: 'MANUAL', message: 'gate paused' }], metrics: {} }, true);
+      });
+    },
+
+    resume(key, actor) {
+      return manual(key, async () => {
+        const plan = await planOrThrow(key);
+        requireStatus(plan, ['paused'], 'resume');
+        await casOrConflict(plan, { status: 'running' });
+        await record(plan, { stage: plan.currentStage, verdict: 'resume', actor: label(actor), reasons: [{ code: 'MANUAL', message: 'gate resumed' }], metrics: {} }, true);
+      });
+    },
+
+    rollback(key, actor, reason = 'manual rollback') {
+      return manual(key, async () => {
+        const plan = await planOrThrow(key);
+        requireStatus(plan, ['running', 'paused', 'completed'], 'roll back');
+        await rollbackNow(plan, actor, reason);
+        await record(plan, { stage: plan.currentStage, verdict: 'manual-rollback', actor: label(actor), reasons: [{ code: 'MANUAL', message: reason }], metrics: { share: 0 } }, true);
+      });
+    },
+
+    approve(key, actor) {
+      return manual(key, async () => {
+        const plan = await planOrThrow(key);
+        requireStatus(plan, ['running', 'paused'], 'approve');
+        await casOrConflict(plan, { approvedStage: plan.currentStage });
+        await record(plan, { stage: plan.currentStage, verdict: 'approve', actor: label(actor), reasons: [{ code: 'MANUAL', message: `stage ${plan.currentStage} approved` }], metrics: {} }, true);
+      });
+    },
+
+    evaluate(key, actor = GATE_ACTOR) {
+      return withLock(key, () => evaluateLocked(key, actor));
+    },
+
+    async evaluateAll(actor = GATE_ACTOR) {
+      const evaluated: EvaluationResult[] = [];
+      const failed: { experiment: string; error: string }[] = [];
+      for (const key of await repo.runningKeys()) {
+        try {
+          evaluated.push(await withLock(key, () => evaluateLocked(key, actor)));
+        } catch (err) {
+          // A plan paused or finished between listing and evaluating is not a failure.
+          if (err instanceof ConflictError) continue;
+          logger.error({ err, experiment: key }, 'rollout evaluation failed');
+          failed.push({ experiment: key, error: (err as Error).message });
+        }
+      }
+      return { evaluated, failed };
+    },
+
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      await webhooks.idle();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { createAppContext, type AppContext } from '../../server/app/create-app-context';
+import { createFakeDecoder } from '../../server/app/stand-in-decoders';
+import { loadConfig } from '../../server/config';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
+
+const ADMIN = { Authorization: 'Bearer dev-admin-key' };
+const SERVICE = { Authorization: 'Bearer dev-service-key' };
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+const config = (db: TestDatabase, redis: TestRedis | undefined, over: Record<string, string> = {}) =>
+  loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    DATABASE_SCHEMA: db.schema,
+    REDIS_URL: redis?.url,
+    QUEUE_PREFIX: redis?.queuePrefix,
+    WORKER_CONCURRENCY: '4',
+    LOG_FLUSH_INTERVAL_MS: '50',
+    SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'spool-queue-')),
+    ...over,
+  });
+
+const rowsOf = async (db: TestDatabase, ids: string[]) =>
+  (await db.pool.query('SELECT request_id, variant, status, error, queue_wait_ms, decode_ms, latency_ms, correct FROM request_log WHERE request_id = ANY($1)', [ids])).rows as {
+    request_id: string;
+    variant: string;
+    status: string;
+    error: string | null;
+    queue_wait_ms: number;
+    decode_ms: number;
+    latency_ms: number;
+    correct: boolean | null;
+  }[];
+
+describe.each(['bullmq', 'in-process'] as const)('decode queue (%s) with a constant-cost decoder', (mode) => {
+  let db: TestDatabase;
+  let redis: TestRedis | undefined;
+  let ctx: AppContext;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(`queue_${mode}`);
+    redis = mode === 'bullmq' ? createTestRedis('queue') : undefined;
+    ctx = await createAppContext(config(db, redis), {
+      role: 'all',
+      migrate: false,
+      decoder: createFakeDecoder({ decodeMs: 10, fail: (q) => q === '99*99' }),
+    });
+    expect(ctx.queueMode).toBe(mode);
+    await request(ctx.app!).post('/api/experiments').set(ADMIN).send({ key: 'queue-exp', specsShare: 0.5 }).expect(201);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    await redis?.cleanup();
+    await db?.drop();
+  });
+
+  it('runs concurrent solves through the queue and the worker logs every one', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => request(ctx.app!).post('/v1/solve').set(SERVICE).send({ question: `${i}+1`, reference: i + 1, unitId: `u${i}` })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
+    const ids = responses.map((r) => r.body.requestId as string);
+    const rows = await waitFor(async () => {
+      const rs = await rowsOf(db, ids);
+      return rs.length === ids.length ? rs : undefined;
+    }, 'request_log rows');
+    for (const row of rows) {
+      const res = responses.find((r) => r.body.requestId === row.request_id)!;
+      expect(row).toMatchObject({ status: 'ok', variant: res.body.variant, correct: true });
+      expect(row.latency_ms).toBeGreaterThanOrEqual(row.decode_ms);
+      expect(row.queue_wait_ms).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('a decode failure answers 502 and is logged as an error row', async () => {
+    const res = await request(ctx.app!).post('/v1/solve').set(SERVICE).send({ question: '99*99' });
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('DECODE_FAILED');
+    const [row] = await waitFor(async () => {
+      const rs = await rowsOf(db, [res.body.requestId]);
+      return rs.length ? rs : undefined;
+    }, 'error row');
+    expect(row).toMatchObject({ status: 'error', error: 'fake decoder failure' });
+  });
+
+  it('queue depth and request counts reach /metrics', async () => {
+    const res = await request(ctx.app!).get('/metrics').expect(200);
+    expect(res.text).toMatch(/requests_total\{variant="(baseline|specs)",status="ok"\} \d+/);
+    expect(res.text).toContain('queue_depth');
+    expect(res.text).toContain('assignment_exposures_total');
+  });
+});
+
+describe.each(['bullmq', 'in-process'] as const)('solve timeout (%s)', (mode) => {
+  it('answers 504 with the requestId and the request is still logged once', async () => {
+    const db = await createTestDatabase(`timeout_${mode}`);
+    const redis = mode === 'bullmq' ? createTestRedis('timeout') : undefined;
+    const ctx = await createAppContext(config(db, redis, { SOLVE_TIMEOUT_MS: '1' }), {
+      role: 'all',
+      migrate: false,
+      decoder: createFakeDecoder({ decodeMs: 100 }),
+    });
+    try {
+      await request(ctx.app!).post('/api/experiments').set(ADMIN).send({ key: 'slow-exp', specsShare: 0.5 }).expect(201);
+      const res = await request(ctx.app!).post('/v1/solve').set(SERVICE).send({ question: '1+2', reference: 3 });
+      expect(res.status).toBe(504);
+      expect(res.body.error.code).toBe('TIMEOUT');
+      expect(typeof res.body.requestId).toBe('string');
+      const rows = await waitFor(async () => {
+        const rs = await rowsOf(db, [res.body.requestId]);
+        return rs.length ? rs : undefined;
+      }, 'timed-out row');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 'ok', correct: true });
+    } finally {
+      await ctx.close();
+      await redis?.cleanup();
+      await db.drop();
+    }
+  });
+});
