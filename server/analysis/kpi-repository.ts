@@ -50,6 +50,12 @@ export interface TimeCell extends StageSums {
   hist: number[];
 }
 
+/** Histogram positions to sum, 0-based inclusive; the rest come back as zeros. */
+export interface HistRange {
+  lo: number;
+  hi: number;
+}
+
 export interface ExperimentRef {
   id: string;
   key: string;
@@ -67,7 +73,7 @@ export interface KpiRepository {
    * Sums per (stage, time bucket, variant) with the histograms merged in SQL;
    * `histLength` is the number of histogram buckets (shorter rows count as zeros).
    */
-  cells(filter: RollupFilter, granularity: Granularity, histLength: number): Promise<TimeCell[]>;
+  cells(filter: RollupFilter, granularity: Granularity, histLength: number, range?: HistRange): Promise<TimeCell[]>;
   /** First and last minute bucket with data. */
   span(filter: RollupFilter): Promise<{ first: Date; last: Date } | null>;
 }
@@ -117,18 +123,26 @@ export function createKpiRepository({ pool }: { pool: Pool }): KpiRepository {
       return new Map(r.rows.map((x) => [x.stage, x.share]));
     },
 
-    async cells(filter, g, histLength) {
+    async cells(filter, g, histLength, range) {
       if (!Number.isInteger(histLength) || histLength < 1 || histLength > 1000) throw new Error(`bad histogram length ${histLength}`);
+      const lo = range ? Math.max(0, Math.floor(range.lo)) : 0;
+      const hi = range ? Math.min(histLength - 1, Math.floor(range.hi)) : histLength - 1;
       // Element-wise sum of int[] has no built-in aggregate; one sum() per
-      // position is several times faster than unnest + group by position.
-      const hist = Array.from({ length: histLength }, (_, i) => `coalesce(sum(latency_hist[${i + 1}]), 0)`).join(', ');
+      // position is several times faster than unnest + group by position, and
+      // its cost is linear in the positions summed (hence `range`).
+      const hist = Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => `coalesce(sum(latency_hist[${lo + i + 1}]), 0)`).join(', ');
       const r = await pool.query<TimeCell>(
         `SELECT stage, date_trunc($5, bucket) AS bucket, variant, ${SUM_COLUMNS}, ARRAY[${hist}]::float8[] AS hist
            FROM request_rollup WHERE ${WHERE}
           GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
         [...params(filter), granularity(g)],
       );
-      return r.rows;
+      if (lo === 0 && hi === histLength - 1) return r.rows;
+      return r.rows.map((row) => {
+        const dense = new Array<number>(histLength).fill(0);
+        for (let i = 0; i < row.hist.length; i++) dense[lo + i] = row.hist[i]!;
+        return { ...row, hist: dense };
+      });
     },
 
     async span(filter) {

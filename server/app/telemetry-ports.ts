@@ -12,6 +12,7 @@ import {
   createRequestLogWriter,
   createSpool,
   type Metrics,
+  type PriceTable,
 } from '../telemetry';
 import type { MetricsPort, WriterPort } from './ports';
 
@@ -34,7 +35,21 @@ export function createTelemetryPorts(deps: { config: AppConfig; pool: pg.Pool; l
     labelNames: ['experiment', 'variant'] as const,
     registers: [m.registry],
   });
-  const prices = createPriceTable({ modelsDir: config.decoding.modelsDir, prices: config.prices });
+  // Lazy and retried: default prices come from models/manifest.json, which a training run may be
+  // rewriting; a missing price must not keep the API from starting (cost logs as 0 meanwhile).
+  let prices: PriceTable | undefined;
+  let lastPriceError = 0;
+  const priceTable = (): PriceTable | undefined => {
+    if (prices || Date.now() - lastPriceError < 10_000) return prices;
+    try {
+      prices = createPriceTable({ modelsDir: config.decoding.modelsDir, prices: config.prices });
+    } catch (err) {
+      lastPriceError = Date.now();
+      logger.warn({ err: (err as Error).message }, 'no price table yet; logging cost 0');
+    }
+    return prices;
+  };
+  priceTable();
   const repository = createRequestLogRepository({ pool });
   const feedback = createFeedbackService({ repo: repository });
   return {
@@ -61,6 +76,9 @@ export function createTelemetryPorts(deps: { config: AppConfig; pool: pg.Pool; l
       });
     },
     recordFeedback: (requestId, correct) => feedback.recordFeedback(requestId, correct),
-    costUsd: (u) => computeCostUsd(prices, { draftTokens: u.draft.tokens, targetTokens: u.target.tokens, prmTokens: u.prm.tokens }),
+    costUsd: (u) => {
+      const table = priceTable();
+      return table ? computeCostUsd(table, { draftTokens: u.draft.tokens, targetTokens: u.target.tokens, prmTokens: u.prm.tokens }) : 0;
+    },
   };
 }

@@ -7,7 +7,7 @@ import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 export const DECODE_QUEUE = 'decode';
 
 /** BullMQ needs maxRetriesPerRequest: null on every connection it blocks on. */
-export const createRedis = (url: string): Redis => new IORedis(url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+export const createRedis = (url: string): Redis => new IORedis(url, { maxRetriesPerRequest: null });
 
 interface Pending {
   resolve: (r: SolveOutcome) => void;

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { LATENCY_BUCKET_COUNT, latencyBucketSql } from '../analysis/latency-buckets';
+import { COPY_COLUMN_COUNT, encodeCopyRows } from './copy-encoder';
 import { fromDbRow, REQUEST_LOG_COLUMNS, type RequestLogRow } from './request-log-row';
 
 /**
@@ -9,8 +10,8 @@ import { fromDbRow, REQUEST_LOG_COLUMNS, type RequestLogRow } from './request-lo
  */
 
 const COLS = REQUEST_LOG_COLUMNS.map(([c]) => c);
-// toCopyText below writes the fields in this exact order.
-if (COLS.length !== 29) throw new Error('request_log columns changed: update toCopyText');
+// encodeCopyRows writes the fields in this exact order.
+if (COLS.length !== COPY_COLUMN_COUNT) throw new Error('request_log columns changed: update copy-encoder.ts');
 const COL_LIST = COLS.join(', ');
 const STAGE = 'request_log_stage';
 
@@ -150,109 +151,17 @@ roll AS (
 )
 SELECT (SELECT count(*) FROM old)::int AS applied, (SELECT count(*) FROM upd)::int AS updated, (SELECT count(*) FROM used)::int AS used, (SELECT count(*) FROM roll)::int AS rollups`;
 
-// ---- COPY text format -------------------------------------------------------------------------
-
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const ESCAPE_ALL = /[\\\t\n\r]/g;
-
-function copyValue(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  switch (typeof v) {
-    case 'number':
-      return Number.isFinite(v) ? String(v) : v !== v ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    case 'boolean':
-      return v ? 't' : 'f';
-    case 'string':
-      return NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE_ALL, (c) => ESCAPES[c]!) : v;
-    default:
-      if (v instanceof Date) return v.toISOString();
-      return copyValue(String(v));
-  }
-}
-
-const txt = (v: string | null | undefined): string =>
-  v === null || v === undefined ? '\\N' : NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE_ALL, (c) => ESCAPES[c]!) : v;
-const int = (v: number | null | undefined): string => (v === null || v === undefined ? '\\N' : Number.isFinite(v) ? String(Math.trunc(v)) : '\\N');
-const flt = (v: number | null | undefined): string => (v === null || v === undefined ? '\\N' : copyValue(v));
-const bool = (v: boolean | null | undefined): string => (v === null || v === undefined ? '\\N' : v ? 't' : 'f');
-
-/**
- * A float4 (REAL) value with `digits` decimals. float4 keeps ~7 significant digits, so 3 decimals
- * for milliseconds and 6 for 0..1 scores lose nothing the column would keep, and formatting a
- * scaled integer is several times faster than JavaScript's shortest round-trip float printing.
- */
-function real(v: number | null | undefined, scale: number, digits: number): string {
-  if (v === null || v === undefined) return '\\N';
-  const n = Math.round(v * scale);
-  if (!Number.isSafeInteger(n)) return copyValue(v);
-  const neg = n < 0;
-  let str = String(neg ? -n : n);
-  if (str.length <= digits) str = '0'.repeat(digits - str.length + 1) + str;
-  const cut = str.length - digits;
-  return (neg ? '-' : '') + str.slice(0, cut) + '.' + str.slice(cut);
-}
-const ms = (v: number | null | undefined): string => real(v, 1e3, 3);
-const unit = (v: number | null | undefined): string => real(v, 1e6, 6);
-
-const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-const DAY_MS = 86_400_000;
-let cachedDay = Number.NaN;
-let cachedDayPrefix = '';
-
-/** ISO-8601 UTC timestamp; Date#toISOString costs ~1 µs, this ~0.1 µs (day prefix cached). */
-function ts(v: Date | null | undefined): string {
-  if (v === null || v === undefined) return '\\N';
-  const t = v.getTime();
-  if (!Number.isFinite(t)) return '\\N';
-  const day = Math.floor(t / DAY_MS);
-  if (day !== cachedDay) {
-    const iso = new Date(day * DAY_MS).toISOString();
-    if (iso.length !== 24) return v.toISOString(); // years beyond 9999 or before 0
-    cachedDay = day;
-    cachedDayPrefix = iso.slice(0, 11);
-  }
-  let r = t - day * DAY_MS;
-  const h = Math.floor(r / 3_600_000);
-  r -= h * 3_600_000;
-  const m = Math.floor(r / 60_000);
-  r -= m * 60_000;
-  const sec = Math.floor(r / 1000);
-  return `${cachedDayPrefix}${PAD2[h]}:${PAD2[m]}:${PAD2[sec]}.${PAD3[r - sec * 1000]}Z`;
-}
-
-/**
- * Rows in COPY text format (tab-separated, \N for null), in REQUEST_LOG_COLUMNS order. Written
- * out per column rather than generically: this is the writer's hot loop (several µs per row
- * saved at 1M rows). Non-numeric junk in numeric fields becomes NULL, strings are escaped.
- */
+/** COPY text of `rows` as a string (tests, debugging); the writer streams encodeCopyRows' Buffer. */
 export function toCopyText(rows: readonly RequestLogRow[]): string {
-  // One string per row, joined once: appending to a growing string makes V8 re-flatten a deep
-  // rope and costs ~10x more per row at batch sizes in the thousands.
-  const lines = new Array<string>(rows.length + 1);
-  let k = 0;
-  for (const r of rows) {
-    lines[k++] =
-      txt(r.requestId) + '\t' + txt(r.experiment) + '\t' + int(r.stage) + '\t' + txt(r.variant) + '\t' + txt(r.strategy) + '\t' +
-      txt(r.unitHash) + '\t' + ts(r.receivedAt) + '\t' + ts(r.startedAt) + '\t' + ts(r.finishedAt) + '\t' +
-      ms(r.queueWaitMs) + '\t' + ms(r.decodeMs) + '\t' + ms(r.latencyMs) + '\t' +
-      int(r.draftTokens) + '\t' + int(r.targetTokens) + '\t' + int(r.prmTokens) + '\t' +
-      ms(r.draftMs) + '\t' + ms(r.targetMs) + '\t' + ms(r.prmMs) + '\t' + int(r.modelCalls) + '\t' +
-      int(r.targetFallbacks) + '\t' + unit(r.draftAcceptance) + '\t' + flt(r.costUsd) + '\t' + unit(r.prmScore) + '\t' +
-      int(r.answer) + '\t' + int(r.reference) + '\t' + bool(r.correct) + '\t' + txt(r.gradingSource) + '\t' +
-      txt(r.error) + '\t' + txt(r.status);
-  }
-  lines[k] = '';
-  return lines.join('\n');
+  return encodeCopyRows(rows).toString('utf8');
 }
 
-function copyInto(client: PoolClient, sql: string, text: string): Promise<void> {
+function copyInto(client: PoolClient, sql: string, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('error', reject);
     stream.on('finish', () => resolve());
-    stream.end(text);
+    stream.end(data);
   });
 }
 
@@ -318,7 +227,7 @@ export function createRequestLogRepository(options: { pool: Pool }): RequestLogR
     insertBatch: (rows) =>
       inTransaction(async (client) => {
         await client.query(CREATE_STAGE);
-        await copyInto(client, COPY_STAGE, toCopyText(rows));
+        await copyInto(client, COPY_STAGE, encodeCopyRows(rows));
         await client.query(APPLY_FEEDBACK_TO_STAGE);
         const res = await client.query<{ inserted: number; feedback_used: number }>(INSERT_AND_ROLLUP);
         return { inserted: res.rows[0]?.inserted ?? 0, feedbackUsed: res.rows[0]?.feedback_used ?? 0 };
@@ -344,3 +253,11 @@ export function createRequestLogRepository(options: { pool: Pool }): RequestLogR
     },
   };
 }
+
+/** The batch statements, for EXPLAIN and benchmarking. */
+export const REQUEST_LOG_BATCH_SQL = Object.freeze({
+  createStage: CREATE_STAGE,
+  copyStage: COPY_STAGE,
+  applyFeedbackToStage: APPLY_FEEDBACK_TO_STAGE,
+  insertAndRollup: INSERT_AND_ROLLUP,
+});

@@ -150,7 +150,7 @@ describe('ops console', () => {
     // An API error is shown as the API words it: resume while running is a conflict.
     await page.evaluate(() => { (document.querySelector('[data-action=resume]') as HTMLButtonElement).disabled = false; });
     await page.getByTestId('action-resume').click();
-    await expect(page.getByTestId('error-banner').isVisible()).resolves.toBe(true);
+    await page.getByTestId('error-banner').waitFor({ state: 'visible' });
     await expect(page.getByTestId('error-text').textContent()).resolves.toMatch(/cannot resume.*CONFLICT/);
     await page.locator('#error-close').click();
 

@@ -124,13 +124,13 @@ export function rebin(hist) {
 }
 
 export function latencyChart(hist) {
-  const W = 440, H = 230, L = 46, R = 12, T = 24, B = 34;
+  const W = 440, H = 230, L = 46, R = 12, T = 28, B = 34;
   const label = 'Latency distribution per variant';
   const bins = rebin(hist);
   if (!bins) return noData(W, H, label);
   const totals = VARIANTS.map((_, k) => bins.reduce((a, b) => a + b.counts[k], 0) || 1);
   const frac = VARIANTS.map((_, k) => bins.map((b) => b.counts[k] / totals[k]));
-  const ticks = niceTicks(0, Math.max(...frac.flat(), 0.01));
+  const ticks = niceTicks(0, Math.max(...frac.flat(), 0.01) * 1.15);
   const top = ticks[ticks.length - 1];
   const n = bins.length;
   const x = (j) => L + ((j + 0.5) / n) * (W - L - R);
@@ -338,7 +338,7 @@ function renderRollout() {
   sel.innerHTML = opts.map(([v, t]) => tag('option', { value: v, selected: v === state.stage ? 'selected' : undefined }, esc(t))).join('');
 
   $('decision-body').innerHTML = (r?.decisions ?? []).length ? r.decisions.map((x) => tag('tr', {},
-    tag('td', { class: 'num' }, esc(fmt.time(x.at))) + tag('td', { class: 'num' }, esc(x.stage)) +
+    tag('td', {}, esc(fmt.time(x.at))) + tag('td', {}, esc(x.stage)) +
     tag('td', {}, tag('span', { class: `verdict ${esc(x.verdict)}` }, esc(x.verdict))) + tag('td', {}, esc(x.actor)) +
     tag('td', {}, tag('ul', { class: 'reasons' }, reasonsHtml(x.reasons))))).join('')
     : tag('tr', {}, tag('td', { colspan: 5, class: 'muted' }, 'No decisions yet.'));
