@@ -1,12 +1,23 @@
 """Trains draft LM, target LM and PRM within a wall-clock budget and exports them
 to ONNX (decoder-with-past contract) plus vocab.json and manifest.json.
 
-  /usr/bin/python3 scripts/train/train.py --out models --minutes 60 --device cpu
+  /usr/bin/python3 scripts/train/train.py --out models --minutes 55 --device cpu
+
+On a 2-core CPU the schedule runs two single-threaded processes side by side
+(single-threaded torch degrades gracefully when the machine is shared, while two
+OpenMP threads stall on each other):
+
+  core 1: target LM ───────────────────────────────┐→ sample target ┐
+  core 2: draft LM → sample draft (PRM data) → idle ─────────────────┴→ PRM (2 threads)
+
+Small token batches on purpose: at this scale the number of optimizer steps, not
+tokens per step, is what teaches the models to copy and to carry.
 """
 import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,103 +34,109 @@ from evaluate import greedy_accuracy  # noqa: E402
 from export import export_onnx  # noqa: E402
 
 CONFIGS = {
-    "draft": dict(d_model=64, n_layers=2, n_heads=4, kind="lm", lr=3e-3, seed=11, tokens_per_batch=8192),
-    "target": dict(d_model=128, n_layers=7, n_heads=4, kind="lm", lr=1.5e-3, seed=12, tokens_per_batch=8192),
-    "prm": dict(d_model=96, n_layers=3, n_heads=4, kind="prm", lr=2e-3, seed=13, tokens_per_batch=8192),
+    "draft": dict(d_model=64, n_layers=2, n_heads=4, kind="lm", lr=3e-3, seed=11, tokens_per_batch=2048),
+    "target": dict(d_model=128, n_layers=6, n_heads=4, kind="lm", lr=2e-3, seed=12, tokens_per_batch=3072),
+    "prm": dict(d_model=96, n_layers=3, n_heads=4, kind="prm", lr=2e-3, seed=13, tokens_per_batch=4096),
 }
-# Fractions of the total budget; the remainder covers data generation, evaluation and export.
-BUDGET = {"draft": 0.13, "target": 0.50, "sample": 0.08, "prm": 0.17}
+# Fractions of the total budget (see the schedule above).
+BUDGET = {"draft": 0.25, "target": 0.68, "sample-draft": 0.08, "sample-target": 0.06, "prm": 0.15}
 LM_DATA_SEED = 1001
 PRM_DATA_SEED = 2002
+SAMPLING_TEMPERATURES = [0.8, 1.0]
+WORK = os.environ.get("SPECS_TRAIN_WORK", os.path.join(tempfile.gettempdir(), "specs-train-work"))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="models")
-    ap.add_argument("--minutes", type=float, default=60.0)
-    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
-    t_start = time.time()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    random.seed(0)
-    device = args.device
-    out = args.out if os.path.isabs(args.out) else os.path.join(REPO, args.out)
-    os.makedirs(out, exist_ok=True)
-    total = args.minutes * 60
-    # Scratch data stays outside the output folder (models/ is committed).
-    work = os.path.join(tempfile.gettempdir(), "specs-train-work")
-    os.makedirs(work, exist_ok=True)
-    print(f"budget {args.minutes} min on {device} ({args.threads} threads) -> {out}", flush=True)
+def log(msg):
+    print(msg, flush=True)
 
-    with open(os.path.join(out, "vocab.json"), "w") as f:
-        json.dump({"tokens": TOKENS, "pad": PAD, "bos": BOS, "eos": EOS}, f, indent=1)
 
+def work_path(name):
+    return os.path.join(WORK, name)
+
+
+def describe(name, model, cfg, stats):
+    return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
+            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H,
+            "dModel": model.d, "headDim": model.hd, "maxPositions": MAX_POSITIONS, "seed": cfg["seed"],
+            "trainSeconds": round(stats["seconds"], 1), "trainTokens": stats["tokens"],
+            "trainSteps": stats["steps"], "tokensPerBatch": cfg["tokens_per_batch"],
+            "finalTrainLoss": round(stats["loss"], 5), "learningRate": cfg["lr"], "provisional": False}
+
+
+def build_model(name):
+    cfg = CONFIGS[name]
+    torch.manual_seed(cfg["seed"])
+    return Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["kind"]), cfg
+
+
+def load_trained(name):
+    model, _ = build_model(name)
+    model.load_state_dict(torch.load(work_path(f"{name}.pt")))
+    return model.eval()
+
+
+def stage_lm(name, args, out, total):
     held = held_out_questions()
     n_train = int(min(400_000, max(20_000, args.minutes * 6000)))
-    train_recs = [r for r in generate(LM_DATA_SEED, n_train, os.path.join(work, "lm-train.jsonl"))
-                  if r["question"] not in held]
+    data_file = work_path("lm-train.jsonl")
+    recs = load_jsonl(data_file) if os.path.exists(data_file) else generate(LM_DATA_SEED, n_train, data_file)
+    examples = [to_example(r) for r in recs if r["question"] not in held]
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
-    examples = [to_example(r) for r in train_recs]
-    print(f"{len(examples)} LM training sequences (excluded validation/test questions)", flush=True)
+    model, cfg = build_model(name)
+    log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, "
+        f"{len(examples)} training problems")
+    brng = random.Random(cfg["seed"])
+    batches_fn = lambda ep: (collate_lm(examples, b) for b in make_batches(examples, cfg["tokens_per_batch"], brng))
+    stats = train_timed(model, name, batches_fn, lambda m, b: lm_loss(m, b, "cpu"), BUDGET[name] * total,
+                        cfg["lr"], "cpu", cfg["seed"])
+    torch.save(model.state_dict(), work_path(f"{name}.pt"))
+    t = time.time()
+    acc, gens = greedy_accuracy(model, validation)
+    log(f"[{name}] greedy validation accuracy {acc:.3f} ({time.time() - t:.0f}s)")
+    for (text, _), p in list(zip(gens, validation))[:3]:
+        log(f"   Q: {p['question']} (ref {p['answer']})\n   " + text.replace("\n", "\n   "))
+    info = describe(name, model, cfg, stats)
+    info["validationGreedyAccuracy"] = acc
+    info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
+    with open(work_path(f"{name}.json"), "w") as f:
+        json.dump(info, f, indent=2)
 
-    manifest = {"vocab": "vocab.json", "flopsFormula": FLOPS_FORMULA, "flopsContext": FLOPS_CONTEXT,
-                "models": {}, "training": {"minutesBudget": args.minutes, "device": device,
-                                           "threads": args.threads, "lmDataSeed": LM_DATA_SEED,
-                                           "prmDataSeed": PRM_DATA_SEED, "lmTrainProblems": len(examples)}}
 
-    def describe(name, model, cfg, stats):
-        return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
-                "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H,
-                "dModel": model.d, "headDim": model.hd, "maxPositions": MAX_POSITIONS, "seed": cfg["seed"],
-                "trainSeconds": round(stats["seconds"], 1), "trainTokens": stats["tokens"],
-                "trainSteps": stats["steps"], "finalTrainLoss": round(stats["loss"], 5), "learningRate": cfg["lr"]}
+def stage_sample(name, total):
+    held = held_out_questions()
+    data_file = work_path("prm-problems.jsonl")
+    if not os.path.exists(data_file):
+        generate(PRM_DATA_SEED, 60_000, data_file)
+    problems = [r for r in load_jsonl(data_file) if r["question"] not in held]
+    # Draft and target sample disjoint halves of the problem pool.
+    half = len(problems) // 2
+    pool = problems[:half] if name == "draft" else problems[half:]
+    samples = sample_solutions([(name, load_trained(name))], pool, BUDGET[f"sample-{name}"] * total,
+                               SAMPLING_TEMPERATURES, CONFIGS["prm"]["seed"] + (0 if name == "draft" else 1))
+    with open(work_path(f"samples-{name}.jsonl"), "w") as f:
+        for s in samples:
+            f.write(json.dumps({"id": s["problem"]["id"], "text": s["text"], "ended": s["ended"],
+                                "source": s["source"]}) + "\n")
+    log(f"[sample-{name}] wrote {len(samples)} sampled solutions")
 
-    def save_manifest():
-        with open(os.path.join(out, "manifest.json"), "w") as f:
-            json.dump(manifest, f, indent=2)
 
-    lms = {}
+def stage_prm(args, out, total, t_start):
+    held = held_out_questions()
+    problems = {r["id"]: r for r in load_jsonl(work_path("prm-problems.jsonl")) if r["question"] not in held}
+    samples = []
     for name in ("draft", "target"):
-        cfg = CONFIGS[name]
-        torch.manual_seed(cfg["seed"])
-        model = Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["kind"]).to(device)
-        print(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token", flush=True)
-        brng = random.Random(cfg["seed"])
-        batches_fn = lambda ep, brng=brng, cfg=cfg: (collate_lm(examples, b) for b in make_batches(examples, cfg["tokens_per_batch"], brng))
-        stats = train_timed(model, name, batches_fn, lambda m, b: lm_loss(m, b, device), BUDGET[name] * total,
-                            cfg["lr"], device, cfg["seed"])
-        model.cpu()
-        t = time.time()
-        acc, gens = greedy_accuracy(model, validation)
-        print(f"[{name}] greedy validation accuracy {acc:.3f} ({time.time() - t:.0f}s)", flush=True)
-        for (text, _), p in list(zip(gens, validation))[:3]:
-            print(f"   Q: {p['question']} (ref {p['answer']})\n   " + text.replace("\n", "\n   "), flush=True)
-        info = describe(name, model, cfg, stats)
-        info["validationGreedyAccuracy"] = acc
-        info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
-        manifest["models"][name] = info
-        save_manifest()
-        lms[name] = model.to(device)
-
-    # ---- PRM ----
-    cfg = CONFIGS["prm"]
-    prm_problems = [r for r in generate(PRM_DATA_SEED, 60_000, os.path.join(work, "prm-problems.jsonl"))
-                    if r["question"] not in held]
-    for m in lms.values():
-        m.cpu()
-    samples = sample_solutions([("draft", lms["draft"]), ("target", lms["target"])], prm_problems,
-                               BUDGET["sample"] * total, [0.8, 1.0], cfg["seed"])
+        for s in load_jsonl(work_path(f"samples-{name}.jsonl")):
+            samples.append({"problem": problems[s["id"]], "text": s["text"], "ended": s["ended"], "source": s["source"]})
     n_sampled = len(samples)
     used = {s["problem"]["id"] for s in samples}
     # Canonical solutions add clean positives (about one per four samples).
-    canon = [p for p in prm_problems if p["id"] not in used][: max(1, n_sampled // 4)]
+    canon = [p for p in problems.values() if p["id"] not in used][: max(1, n_sampled // 4)]
     for p in canon:
         samples.append({"problem": p, "text": p["text"][len(f"Q: {p['question']}\n"):], "ended": True,
                         "source": "canonical"})
     # Split by problem so held-out steps come from unseen problems.
     by_problem = sorted({s["problem"]["id"] for s in samples})
+    cfg = CONFIGS["prm"]
     rng = random.Random(cfg["seed"])
     rng.shuffle(by_problem)
     held_ids = set(by_problem[: max(1, len(by_problem) // 10)])
@@ -131,28 +148,98 @@ def main():
     ys = [y for ex in train_ex for y in ex[2]]
     pos_rate = sum(ys) / max(1, len(ys))
     pos_weight = (1 - pos_rate) / max(1e-6, pos_rate)
-    print(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions, {len(ys)} labelled steps, "
-          f"positive rate {pos_rate:.3f}, pos_weight {pos_weight:.3f}", flush=True)
-    torch.manual_seed(cfg["seed"])
-    prm = Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], "prm").to(device)
+    log(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions, {len(ys)} labelled steps, "
+        f"positive rate {pos_rate:.3f}, pos_weight {pos_weight:.3f}")
+    prm, cfg = build_model("prm")
     brng = random.Random(cfg["seed"])
     batches_fn = lambda ep: (collate_prm(train_ex, b) for b in make_batches(train_ex, cfg["tokens_per_batch"], brng))
-    stats = train_timed(prm, "prm", batches_fn, prm_loss_fn(pos_weight, device), BUDGET["prm"] * total,
-                        cfg["lr"], device, cfg["seed"])
-    prm.cpu()
+    stats = train_timed(prm, "prm", batches_fn, prm_loss_fn(pos_weight, "cpu"), BUDGET["prm"] * total,
+                        cfg["lr"], "cpu", cfg["seed"])
     metrics = prm_metrics(prm, held_ex, "cpu")
-    print(f"[prm] held-out: {metrics}", flush=True)
+    log(f"[prm] held-out: {metrics}")
     info = describe("prm", prm, cfg, stats)
     info.update({"validationAuc": metrics["auc"], "validationAccuracy": metrics["accuracy"],
                  "validationBalancedAccuracy": metrics["balancedAccuracy"], "validationSteps": metrics["n"],
                  "validationPositiveRate": metrics["positiveRate"], "trainPositiveRate": pos_rate,
                  "sampledSolutions": n_sampled, "canonicalSolutions": len(canon),
-                 "samplingTemperatures": [0.8, 1.0], "sampledFrom": ["draft", "target"]})
+                 "samplingTemperatures": SAMPLING_TEMPERATURES, "sampledFrom": ["draft", "target"]})
     info["sha256"] = export_onnx(prm, os.path.join(out, "prm.onnx"))
-    manifest["models"]["prm"] = info
-    manifest["training"]["totalSeconds"] = round(time.time() - t_start, 1)
-    save_manifest()
-    print(f"all done in {(time.time() - t_start) / 60:.1f} min", flush=True)
+    models = {}
+    for name in ("draft", "target"):
+        with open(work_path(f"{name}.json")) as f:
+            models[name] = json.load(f)
+    models["prm"] = info
+    manifest = {"vocab": "vocab.json", "flopsFormula": FLOPS_FORMULA, "flopsContext": FLOPS_CONTEXT,
+                "models": models,
+                "training": {"minutesBudget": args.minutes, "device": args.device, "schedule": "parallel-1-thread",
+                             "lmDataSeed": LM_DATA_SEED, "prmDataSeed": PRM_DATA_SEED,
+                             "totalSeconds": round(time.time() - t_start, 1)}}
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+
+
+def run_stage(stage, args, threads):
+    cmd = [sys.executable, "-u", os.path.abspath(__file__), "--stage", stage, "--out", args.out,
+           "--minutes", str(args.minutes), "--device", args.device, "--threads", str(threads)]
+    return subprocess.Popen(cmd)
+
+
+def wait_ok(proc, what):
+    if proc.wait() != 0:
+        raise SystemExit(f"{what} failed with exit code {proc.returncode}")
+
+
+def orchestrate(args, out):
+    with open(os.path.join(out, "vocab.json"), "w") as f:
+        json.dump({"tokens": TOKENS, "pad": PAD, "bos": BOS, "eos": EOS}, f, indent=1)
+    # Generate the data once, before the two trainers race for it.
+    held = held_out_questions()
+    n_train = int(min(400_000, max(20_000, args.minutes * 6000)))
+    for f in ("lm-train.jsonl", "prm-problems.jsonl"):
+        if os.path.exists(work_path(f)):
+            os.remove(work_path(f))
+    generate(LM_DATA_SEED, n_train, work_path("lm-train.jsonl"))
+    generate(PRM_DATA_SEED, 60_000, work_path("prm-problems.jsonl"))
+    log(f"held-out questions excluded: {len(held)}")
+    target = run_stage("target", args, 1)
+    draft = run_stage("draft", args, 1)
+    wait_ok(draft, "draft training")
+    sample_draft = run_stage("sample-draft", args, 1)
+    wait_ok(target, "target training")
+    sample_target = run_stage("sample-target", args, 1)
+    wait_ok(sample_draft, "draft sampling")
+    wait_ok(sample_target, "target sampling")
+    wait_ok(run_stage("prm", args, 2), "PRM training")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="models")
+    ap.add_argument("--minutes", type=float, default=55.0)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--stage", default="all",
+                    choices=["all", "draft", "target", "sample-draft", "sample-target", "prm"])
+    args = ap.parse_args()
+    t_start = time.time()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    random.seed(0)
+    out = args.out if os.path.isabs(args.out) else os.path.join(REPO, args.out)
+    args.out = out
+    os.makedirs(out, exist_ok=True)
+    os.makedirs(WORK, exist_ok=True)
+    total = args.minutes * 60
+    if args.stage == "all":
+        log(f"budget {args.minutes} min on {args.device} -> {out}")
+        orchestrate(args, out)
+        log(f"all done in {(time.time() - t_start) / 60:.1f} min")
+    elif args.stage in ("draft", "target"):
+        stage_lm(args.stage, args, out, total)
+    elif args.stage.startswith("sample-"):
+        stage_sample(args.stage[len("sample-"):], total)
+    else:
+        stage_prm(args, out, total, t_start)
 
 
 if __name__ == "__main__":

