@@ -120,7 +120,8 @@ export function wilsonInterval(successes: number, n: number, alpha = 0.05): [num
   const z2 = z * z;
   const center = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
-  return [Math.max(0, center - half), Math.min(1, center + half)];
+  // Exact ends at 0 and n (floating point would leave a 1e-17 gap).
+  return [successes <= 0 ? 0 : Math.max(0, center - half), successes >= n ? 1 : Math.min(1, center + half)];
 }
 
 export function histogramQuantile(h: Histogram, q: number): number | null {

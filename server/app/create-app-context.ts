@@ -38,6 +38,7 @@ import {
 } from '../queue';
 import type { MetricsPort, WriterPort } from './ports';
 import { createTelemetryPorts } from './telemetry-ports';
+import { createAnalysisRollout } from '../rollout/rollout-module';
 
 /**
  * api    — HTTP + queue producer; without REDIS_URL also the in-process workers.
@@ -172,6 +173,11 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       const features = createFeaturesSource({ experiments, assigner: remote ? undefined : assigner });
       cleanups.push(() => features.close());
 
+      // KPI results, gated rollout and the gate evaluator (server/rollout/rollout-module.ts).
+      const analysis = createAnalysisRollout({ config, pool, experiments, logger, clock });
+      await analysis.start();
+      cleanups.push(() => analysis.close());
+
       const readinessChecks: Record<string, () => Promise<unknown>> = {
         database: () => repo.ping(),
         queue: () => queue!.ping(),
@@ -189,7 +195,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         onOutcome: (variant, status, ms) => metrics.observeRequest(variant, status, ms),
         ops: { features: () => features.current(), metrics: () => metrics.render(), readinessChecks },
         // The ops console at `/`; analysis and rollout routers are added here the same way.
-        extraRouters: [consoleRouter, ...(options.extraRouters ?? [])],
+        extraRouters: [consoleRouter, ...analysis.routers, ...(options.extraRouters ?? [])],
       });
     }
 

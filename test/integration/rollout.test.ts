@@ -95,7 +95,8 @@ const good = () => scenarioFrom(shapes, { baselineAccuracy: 0.8, specsAccuracy: 
 const lessAccurate = () => scenarioFrom(shapes, { baselineAccuracy: 0.8, specsAccuracy: 0.7, specsLatency: 0.7, specsCost: 0.8 });
 
 describe('rollout gate on simulated experiments', () => {
-  it('real decodes gave usable shapes', () => {
+  it('real decodes (or, while models/ is being retrained, stand-ins) gave usable shapes', () => {
+    if (shapes.source === 'real') expect(shapes.samples).toBeGreaterThan(0);
     expect(shapes.baseline.latencyMs).toBeGreaterThan(0);
     expect(shapes.specs.costUsd).toBeGreaterThan(0);
     expect(shapes.baseline.tokens.target).toBeGreaterThan(0);
