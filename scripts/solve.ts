@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config/index';
-import { isAppError } from '../server/errors/index';
+import { isAppError, ValidationError } from '../server/errors/index';
+import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS } from '../server/decoding/cli-flags';
 import { createDecoder, parseSolveOptions, STRATEGIES, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
 
 const USAGE = `usage: npm run solve -- [options] "<question>"
@@ -20,11 +21,17 @@ const USAGE = `usage: npm run solve -- [options] "<question>"
 
 class UsageError extends Error {}
 
+/** Bad flag values are usage errors (the usage text is printed with them). */
 function num(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(value)}`);
-  return n;
+  return asUsageError(() => numberFlag(name, value));
+}
+
+function asUsageError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof ValidationError ? new UsageError(e.message) : e;
+  }
 }
 
 async function main(): Promise<void> {
@@ -35,15 +42,9 @@ async function main(): Promise<void> {
       options: {
         strategy: { type: 'string', default: 'specs' },
         n: { type: 'string' },
-        'beam-width': { type: 'string' },
         seed: { type: 'string' },
         threads: { type: 'string' },
-        lambda: { type: 'string' },
-        theta: { type: 'string' },
-        tau: { type: 'string' },
-        'selection-temperature': { type: 'string' },
-        temperature: { type: 'string' },
-        'top-p': { type: 'string' },
+        ...SEARCH_FLAGS,
         'max-steps': { type: 'string' },
         'max-tokens': { type: 'string' },
         models: { type: 'string' },
@@ -64,14 +65,8 @@ async function main(): Promise<void> {
   const options = {
     strategy: v.strategy,
     n: num('n', v.n),
-    beamWidth: num('beam-width', v['beam-width']),
     seed: num('seed', v.seed),
-    lambda: num('lambda', v.lambda),
-    theta: num('theta', v.theta),
-    tau: num('tau', v.tau),
-    selectionTemperature: num('selection-temperature', v['selection-temperature']),
-    temperature: num('temperature', v.temperature),
-    topP: num('top-p', v['top-p']),
+    ...asUsageError(() => searchOptionsFromFlags(v)),
     maxSteps: num('max-steps', v['max-steps']),
     maxTokensPerStep: num('max-tokens', v['max-tokens']),
   };

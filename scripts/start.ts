@@ -36,9 +36,9 @@ async function main(): Promise<void> {
   const { closeOnSignal } = require('../server/app/run-until-signal') as typeof import('../server/app/run-until-signal');
   const { formatSummary, loadProblems, runTraffic } = require('./traffic-runner') as typeof import('./traffic-runner');
 
-  const config = loadConfig();
-  // The quickstart's own console output is the interface; keep the JSON log to warnings.
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'specs-start' });
+  // The quickstart's own console output is the interface; keep the JSON log to warnings unless LOG_LEVEL says otherwise.
+  const config = loadConfig(undefined, undefined, { LOG_LEVEL: 'warn' });
+  const logger = createLogger({ level: config.logLevel, name: 'specs-start' });
   console.log(`• database: ${config.database.url ? 'DATABASE_URL' : `embedded Postgres in ${path.relative(ROOT, config.database.embeddedDir)}`} · queue: ${config.redis.url ? 'BullMQ on REDIS_URL' : 'in-process'}`);
   console.log('• migrating and loading models …');
   const ctx = await createAppContext(config, { role: 'api', logger });

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 if ! "$PY" -c 'import torch, onnx' 2>/dev/null; then
   echo "torch/onnx missing for $PY: running apt-get install -y python3-torch python3-onnx"
-  apt-get install -y python3-torch python3-onnx
+  apt-get update -qq && apt-get install -y python3-torch python3-onnx
 fi
 OUT=models
 args=("$@")

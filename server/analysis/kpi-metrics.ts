@@ -9,6 +9,7 @@ import {
   type TestResult,
 } from './stats';
 import type { VariantSums } from './kpi-repository';
+import { zeroSums, type RollupSums } from './rollup-sums';
 
 /**
  * Pure arithmetic from rollup sums to the results contract: per-arm KPIs and
@@ -78,29 +79,10 @@ export interface Comparison {
 const div = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
 export function emptySums(variant: string): VariantSums {
-  return {
-    variant,
-    n: 0,
-    errors: 0,
-    graded: 0,
-    correct: 0,
-    latencySum: 0,
-    latencySumSq: 0,
-    costSum: 0,
-    costSumSq: 0,
-    gradedCostSum: 0,
-    gradedCostSumSq: 0,
-    costCorrectSum: 0,
-    draftTokens: 0,
-    targetTokens: 0,
-    prmTokens: 0,
-    draftAcceptanceSum: 0,
-    draftAcceptanceN: 0,
-    fallbacks: 0,
-  };
+  return { variant, ...zeroSums() };
 }
 
-const SUM_KEYS = Object.keys(emptySums('')).filter((k) => k !== 'variant') as (keyof Omit<VariantSums, 'variant'>)[];
+const SUM_KEYS = Object.keys(zeroSums()) as (keyof RollupSums)[];
 
 export function addSums(into: VariantSums, x: VariantSums): VariantSums {
   for (const k of SUM_KEYS) into[k] += x[k];

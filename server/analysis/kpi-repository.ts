@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { RollupSums } from './rollup-sums';
 
 /**
  * SQL over `request_rollup` (per-minute sufficient statistics), so a results
@@ -19,25 +20,8 @@ export interface RollupFilter {
   to?: Date;
 }
 
-export interface VariantSums {
+export interface VariantSums extends RollupSums {
   variant: string;
-  n: number;
-  errors: number;
-  graded: number;
-  correct: number;
-  latencySum: number;
-  latencySumSq: number;
-  costSum: number;
-  costSumSq: number;
-  gradedCostSum: number;
-  gradedCostSumSq: number;
-  costCorrectSum: number;
-  draftTokens: number;
-  targetTokens: number;
-  prmTokens: number;
-  draftAcceptanceSum: number;
-  draftAcceptanceN: number;
-  fallbacks: number;
 }
 
 export interface StageSums extends VariantSums {

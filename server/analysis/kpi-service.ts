@@ -1,7 +1,8 @@
 import { NotFoundError, ValidationError } from '../errors';
 import { adjustPValues, sampleRatioMismatch, SRM_P_THRESHOLD, type AdjustMethod, type Histogram } from './stats';
 import { LATENCY_BUCKET_BOUNDS, LATENCY_BUCKET_COUNT, LATENCY_BUCKET_LOWER_BOUNDS } from './latency-buckets';
-import type { ExperimentRef, Granularity, HistRange, KpiRepository, RollupFilter, TimeCell, VariantSums } from './kpi-repository';
+import { createCellReader, GRANULARITY_MS, type KpiCacheOptions } from './kpi-cell-cache';
+import type { ExperimentRef, Granularity, KpiRepository, RollupFilter, TimeCell, VariantSums } from './kpi-repository';
 import {
   addCounts,
   addSums,
@@ -73,7 +74,7 @@ export interface ResultsJson {
   srm: SrmSummary;
   timeseries: TimeseriesPoint[];
   latencyHistogram: { bounds: number[]; lowerBounds: number[]; baseline: number[]; specs: number[] };
-  /** How fresh the older part of the data is (see the cache note in createKpiService). */
+  /** How fresh the older part of the data is (see the cache note in kpi-cell-cache.ts). */
   cache: { settledUntil: string | null; settledAgeMs: number | null };
 }
 
@@ -102,89 +103,28 @@ export interface KpiService {
   invalidate(key?: string): void;
 }
 
-export interface KpiCacheOptions {
-  /** Time buckets that ended this long ago are treated as settled and cached. */
-  settleMs: number;
-  /** Settled cells older than this are recomputed (in the background while the stale copy is served). */
-  ttlMs: number;
-}
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const GRANULARITY_MS: Record<Granularity, number> = { minute: 60_000, hour: HOUR, day: DAY };
 /** Cap on time points per variant so a mistaken `granularity=minute` over weeks is a 400, not a slow query. */
 const MAX_POINTS = 5000;
 
 export const HISTOGRAM_EDGES: number[] = [0, ...LATENCY_BUCKET_BOUNDS];
 
 function autoGranularity(spanMs: number): Granularity {
-  if (spanMs <= 6 * HOUR) return 'minute';
-  if (spanMs <= 14 * DAY) return 'hour';
+  if (spanMs <= 6 * GRANULARITY_MS.hour) return 'minute';
+  if (spanMs <= 14 * GRANULARITY_MS.day) return 'hour';
   return 'day';
 }
 
-const floorTo = (t: number, g: Granularity) => {
-  if (g === 'day') return Math.floor(t / DAY) * DAY;
-  return Math.floor(t / GRANULARITY_MS[g]) * GRANULARITY_MS[g];
-};
-
-interface CacheEntry {
-  settledUntil: number;
-  computedAt: number;
-  cells: TimeCell[];
-  refreshing?: Promise<void>;
-}
-
 /**
- * KPI queries over the per-minute rollup. Results over 10M requests mean ~20k
- * rollup rows × 354 histogram buckets; merging those dominates the call, so the
- * cells of time buckets that closed more than `settleMs` ago are cached per
- * (experiment, stage, granularity) and refreshed in the background after
- * `ttlMs` (stale-while-revalidate). Every call still reads the unsettled tail
- * fresh, so new traffic shows at once; only late corrections to old minutes
- * (feedback labels) can be up to `ttlMs` late. The gate (`stageData`) never
- * uses the cache.
+ * KPI queries over the per-minute rollup. `results` and `timeseries` read through
+ * the settled-cell cache (kpi-cell-cache.ts); the gate (`stageData`) never uses it.
  */
 export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cache?: Partial<KpiCacheOptions> | false }): KpiService {
   const { repo, clock } = deps;
-  const cacheOpts: KpiCacheOptions | null = deps.cache === false ? null : { settleMs: 2 * 60_000, ttlMs: 60_000, ...(deps.cache ?? {}) };
-  const cache = new Map<string, CacheEntry>();
-  // Per experiment: the histogram positions ever seen occupied (widened). Summing only those is
-  // ~3x cheaper; every read is checked (each rollup row's histogram sums to its n), so a hint
-  // that misses new data costs one extra full read, never a wrong number.
-  const hints = new Map<string, HistRange | 'off'>();
-
-  const complete = (cells: TimeCell[]) => cells.every((c) => c.hist.reduce((a, b) => a + b, 0) === c.n);
-
-  async function readCells(filter: RollupFilter, g: Granularity): Promise<TimeCell[]> {
-    const hint = hints.get(filter.experiment);
-    if (hint && hint !== 'off') {
-      const cells = await repo.cells(filter, g, LATENCY_BUCKET_COUNT, hint);
-      if (complete(cells)) return cells;
-    }
-    const cells = await repo.cells(filter, g, LATENCY_BUCKET_COUNT);
-    if (!complete(cells)) {
-      hints.set(filter.experiment, 'off');
-      return cells;
-    }
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const c of cells) {
-      for (let i = 0; i < c.hist.length; i++) {
-        if (c.hist[i]! > 0) {
-          if (i < lo) lo = i;
-          if (i > hi) hi = i;
-        }
-      }
-    }
-    if (hi >= lo) {
-      const prev = hint && hint !== 'off' ? hint : { lo, hi };
-      // Half a doubling of slack on each side absorbs ordinary drift without a miss.
-      const slack = 8;
-      hints.set(filter.experiment, { lo: Math.max(0, Math.min(prev.lo, lo - slack)), hi: Math.min(LATENCY_BUCKET_COUNT - 1, Math.max(prev.hi, hi + slack)) });
-    }
-    return cells;
-  }
+  const cells = createCellReader({
+    repo,
+    clock,
+    cache: deps.cache === false ? null : { settleMs: 2 * 60_000, ttlMs: 60_000, ...(deps.cache ?? {}) },
+  });
 
   const experimentOrThrow = async (key: string): Promise<ExperimentRef> => {
     const e = await repo.findExperiment(key);
@@ -193,41 +133,6 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
   };
 
   const resolveStage = (e: ExperimentRef, s: StageSelector | undefined): StageSelector => (s === undefined ? e.stage : s);
-
-  /** Settled cells from cache (refreshing in the background when stale) + the fresh tail from the DB. */
-  async function loadCells(filter: RollupFilter, g: Granularity): Promise<{ cells: TimeCell[]; settledUntil: number | null; settledAgeMs: number | null }> {
-    const now = clock();
-    // Explicit ranges (from/to) are rare, so they skip the cache instead of complicating its key.
-    if (!cacheOpts || filter.from || filter.to) {
-      return { cells: await readCells(filter, g), settledUntil: null, settledAgeMs: null };
-    }
-    const key = `${filter.experiment}\u0000${filter.stage ?? 'all'}\u0000${g}`;
-    const settledUntil = floorTo(now - cacheOpts.settleMs, g);
-    const compute = async (): Promise<CacheEntry> => {
-      const cells = await readCells({ ...filter, to: new Date(settledUntil) }, g);
-      const entry: CacheEntry = { settledUntil, computedAt: clock(), cells };
-      cache.set(key, entry);
-      return entry;
-    };
-    let entry = cache.get(key);
-    if (!entry) {
-      const [fresh, tail] = await Promise.all([compute(), readCells({ ...filter, from: new Date(settledUntil) }, g)]);
-      return { cells: [...fresh.cells, ...tail], settledUntil, settledAgeMs: 0 };
-    }
-    if (now - entry.computedAt > cacheOpts.ttlMs && !entry.refreshing) {
-      const stale = entry;
-      stale.refreshing = compute()
-        .then(() => undefined)
-        .catch(() => {
-          cache.delete(key);
-        })
-        .finally(() => {
-          stale.refreshing = undefined;
-        });
-    }
-    const tail = await readCells({ ...filter, from: new Date(entry.settledUntil) }, g);
-    return { cells: [...entry.cells, ...tail], settledUntil: entry.settledUntil, settledAgeMs: now - entry.computedAt };
-  }
 
   async function chooseGranularity(filter: RollupFilter, requested: Granularity | undefined): Promise<Granularity> {
     const span = await repo.span(filter);
@@ -335,8 +240,8 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
       const stage = resolveStage(e, options.stage);
       const filter: RollupFilter = { experiment: e.key, stage: stage === 'all' ? null : stage, from: options.from, to: options.to };
       const granularity = await chooseGranularity(filter, options.granularity);
-      const { cells, settledUntil, settledAgeMs } = await loadCells(filter, granularity);
-      const arms = mergeArms(cells);
+      const loaded = await cells.load(filter, granularity);
+      const arms = mergeArms(loaded.cells);
       const variants = { baseline: variantKpis(arms.baseline, alpha), specs: variantKpis(arms.specs, alpha) };
       const raw = compareArms(arms.baseline, arms.specs, variants, { alpha, sequential, difference: options.difference ?? 'default' });
       const adjusted = adjustPValues(
@@ -359,14 +264,14 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
         variants,
         comparisons,
         srm: await srmSummary(e, arms.byStage),
-        timeseries: timeseriesPoints(cells),
+        timeseries: timeseriesPoints(loaded.cells),
         latencyHistogram: {
           bounds: [...LATENCY_BUCKET_BOUNDS],
           lowerBounds: [...LATENCY_BUCKET_LOWER_BOUNDS],
           baseline: arms.baseline.histogram.counts,
           specs: arms.specs.histogram.counts,
         },
-        cache: { settledUntil: settledUntil === null ? null : new Date(settledUntil).toISOString(), settledAgeMs },
+        cache: { settledUntil: loaded.settledUntil === null ? null : new Date(loaded.settledUntil).toISOString(), settledAgeMs: loaded.settledAgeMs },
       };
     },
 
@@ -375,16 +280,15 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
       const stage = resolveStage(e, options.stage);
       const filter: RollupFilter = { experiment: e.key, stage: stage === 'all' ? null : stage, from: options.from, to: options.to };
       const granularity = await chooseGranularity(filter, options.granularity);
-      const { cells } = await loadCells(filter, granularity);
-      return { experiment: e.key, stage, granularity, generatedAt: new Date(clock()).toISOString(), timeseries: timeseriesPoints(cells) };
+      const loaded = await cells.load(filter, granularity);
+      return { experiment: e.key, stage, granularity, generatedAt: new Date(clock()).toISOString(), timeseries: timeseriesPoints(loaded.cells) };
     },
 
     async stageData(key, stageArg) {
       const e = await experimentOrThrow(key);
       const stage = stageArg ?? e.stage;
       // Day cells: the gate needs totals only, and a stage rarely spans many days.
-      const cells = await readCells({ experiment: e.key, stage }, 'day');
-      const arms = mergeArms(cells);
+      const arms = mergeArms(await cells.read({ experiment: e.key, stage }, 'day'));
       const shares = await repo.stageShares(e.id);
       return {
         experiment: e,
@@ -396,11 +300,10 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
     },
 
     invalidate(key) {
-      if (key === undefined) cache.clear();
-      else for (const k of cache.keys()) if (k.startsWith(`${key}\u0000`)) cache.delete(k);
+      cells.invalidate(key);
     },
   };
 }
 
-export type { Histogram, VariantKpis, Comparison };
+export type { Histogram, VariantKpis, Comparison, KpiCacheOptions };
 export { VARIANTS };

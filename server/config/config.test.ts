@@ -22,6 +22,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(field);
   });
 
+  it.each([
+    [{}, 'warn'],
+    [{ LOG_LEVEL: '' }, 'warn'],
+    [{ LOG_LEVEL: 'debug' }, 'debug'],
+  ])('lets a caller default (%j) yield to the environment: %s', (env, level) => {
+    expect(loadConfig(env, '/srv', { LOG_LEVEL: 'warn' }).logLevel).toBe(level);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).redis.url).toBeUndefined();
   });

@@ -91,10 +91,11 @@ const deepFreeze = <T>(value: T): T => {
   return value;
 };
 
-export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): AppConfig {
+/** `defaults` replaces the schema default of a variable the environment leaves unset (a CLI's own default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd(), defaults: Partial<Record<keyof Env, string>> = {}): AppConfig {
   // Empty strings mean "unset", as docker-compose and shells commonly pass them.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = envSchema.safeParse({ ...defaults, ...cleaned });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

@@ -41,14 +41,8 @@ export interface PlanPatch {
   approvedStage?: number | null;
 }
 
-export interface NewDecision {
+export interface NewDecision extends Omit<DecisionRecord, 'id' | 'webhookStatus'> {
   experimentId: string;
-  at: Date;
-  stage: number;
-  verdict: string;
-  actor: string;
-  reasons: unknown;
-  metrics: unknown;
   webhookStatus?: string | null;
 }
 

@@ -1,27 +1,21 @@
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Actor, Experiment, ExperimentsService } from '../experiments';
-import type { ArmData, VariantKpis } from '../analysis/kpi-metrics';
 import type { StageData } from '../analysis/kpi-service';
-import { decideGate, type ArmSummary, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
+import { decideGate, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
+import { armSummary, metricsSnapshot } from './gate-inputs';
+import { createKeyedLock } from './keyed-lock';
 import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
-import type { DecisionRecord, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
+import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
 import type { WebhookNotifier } from './webhooks';
 
 export type Clock = () => number;
 
 export type Verdict = 'advance' | 'hold' | 'rollback';
-export type ManualAction = 'start' | 'pause' | 'resume' | 'approve' | 'manual-advance' | 'manual-rollback' | 'plan';
 
-export interface DecisionJson {
-  id: string;
+/** A DecisionRecord as the API returns it (ISO timestamp). */
+export interface DecisionJson extends Omit<DecisionRecord, 'at'> {
   at: string;
-  stage: number;
-  verdict: string;
-  actor: string;
-  reasons: unknown;
-  metrics: unknown;
-  webhookStatus: string | null;
 }
 
 export interface RolloutView {
@@ -86,50 +80,12 @@ const label = (a: Actor) => `${a.name} (${a.role})`;
 
 const decisionJson = (d: DecisionRecord): DecisionJson => ({ ...d, at: d.at.toISOString() });
 
-function armSummary(arm: ArmData): ArmSummary {
-  const s = arm.sums;
-  return {
-    n: s.n,
-    graded: s.graded,
-    correct: s.correct,
-    latency: { n: s.n, sum: s.latencySum, sumSquares: s.latencySumSq, histogram: arm.histogram },
-    cost: { n: s.n, sum: s.costSum, sumSquares: s.costSumSq },
-  };
-}
-
-/** A compact snapshot for rollout_decision.metrics: per-arm KPIs, not raw histograms. */
-function metricsSnapshot(data: StageData, extra: Record<string, unknown>): Record<string, unknown> {
-  const slim = (k: VariantKpis) => ({
-    n: k.n,
-    errors: k.errors,
-    graded: k.graded,
-    correct: k.correct,
-    accuracy: k.accuracy,
-    accuracyCi: k.accuracyCi,
-    latency: k.latency,
-    costPerRequest: k.costPerRequest,
-    costPerCorrect: k.costPerCorrect,
-    draftAcceptance: k.draftAcceptance,
-  });
-  return { analysisStage: data.stage, expectedShare: data.expectedShare, baseline: slim(data.kpis.baseline), specs: slim(data.kpis.specs), ...extra };
-}
-
 export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
   const { repo, experiments, kpi, webhooks, clock, logger } = deps;
   const pending = new Set<Promise<unknown>>();
   // Per-experiment mutex: the job and an on-demand evaluate in the same process queue up;
   // across processes the compare-and-set in updatePlan decides.
-  const locks = new Map<string, Promise<unknown>>();
-  const withLock = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const prev = locks.get(key) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(fn);
-    const tail = run.catch(() => undefined);
-    locks.set(key, tail);
-    void tail.then(() => {
-      if (locks.get(key) === tail) locks.delete(key);
-    });
-    return run;
-  };
+  const withLock = createKeyedLock();
 
   const now = () => new Date(clock());
 
@@ -152,7 +108,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     }
   };
 
-  const casOrConflict = async (plan: RolloutPlanRecord, patch: Parameters<RolloutRepository['updatePlan']>[2]) => {
+  const casOrConflict = async (plan: RolloutPlanRecord, patch: PlanPatch) => {
     const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, patch, now());
     if (!ok) throw new ConflictError(`the rollout of ${plan.experimentKey} changed concurrently; retry`, 'params.key');
   };
@@ -160,7 +116,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
   /** Records the decision and sends its webhook without waiting for delivery. */
   async function record(
     plan: RolloutPlanRecord,
-    d: { stage: number; verdict: string; actor: string; reasons: unknown; metrics: unknown },
+    d: Pick<NewDecision, 'stage' | 'verdict' | 'actor' | 'reasons' | 'metrics'>,
     notify: boolean,
   ): Promise<DecisionRecord> {
     const decision = await repo.insertDecision({

@@ -1,6 +1,7 @@
 /**
- * Small seedable PRNG (mulberry32). Deterministic across platforms so problem
- * sets and seeded decoding are reproducible from a single 32-bit seed.
+ * Small seedable PRNG (mulberry32) with Box–Muller normals. Deterministic across
+ * platforms so problem sets, seeded decoding and statistics simulations are
+ * reproducible from a single 32-bit seed.
  */
 export interface Rng {
   /** Uniform float in [0, 1). */
@@ -9,6 +10,8 @@ export interface Rng {
   int(lo: number, hi: number): number;
   /** Uniform element of a non-empty array. */
   pick<T>(items: readonly T[]): T;
+  /** Standard normal. */
+  normal(): number;
 }
 
 export function createRng(seed: number): Rng {
@@ -25,5 +28,19 @@ export function createRng(seed: number): Rng {
     if (items.length === 0) throw new RangeError('pick from an empty array');
     return items[int(0, items.length - 1)] as T;
   };
-  return { next, int, pick };
+  let spare: number | null = null;
+  const normal = (): number => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = next();
+    const v = next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+  return { next, int, pick, normal };
 }

@@ -1,4 +1,5 @@
 import { LATENCY_BUCKET_COUNT, latencyBucketIndex } from '../analysis/latency-buckets';
+import { zeroSums, type RollupSums } from '../analysis/rollup-sums';
 import type { RequestLogRow } from './request-log-row';
 
 /**
@@ -6,33 +7,16 @@ import type { RequestLogRow } from './request-log-row';
  * taken as the database will store them (float4 columns at the encoder's precision), so these
  * sums equal what SQL would compute from request_log.
  */
-export interface RollupDelta {
+export interface RollupDelta extends RollupSums {
   experiment: string;
   stage: number;
   variant: string;
   /** Minute start, epoch ms. */
   bucketMs: number;
-  n: number;
-  errors: number;
-  graded: number;
-  correct: number;
-  latencySum: number;
-  latencySumSq: number;
-  costSum: number;
-  costSumSq: number;
-  gradedCostSum: number;
-  gradedCostSumSq: number;
-  costCorrectSum: number;
-  draftTokens: number;
-  targetTokens: number;
-  prmTokens: number;
-  draftAcceptanceSum: number;
-  draftAcceptanceN: number;
-  fallbacks: number;
   latencyHist: number[];
 }
 
-/** The float4 value Postgres stores for `v` written with `digits` decimals (see copy-encoder). */
+/** The float4 value Postgres stores for `v` written rounded to 1/`scale` (see copy-encoder). */
 export const storedReal = (v: number, scale: number): number => Math.fround(Math.round(v * scale) / scale);
 
 export function aggregateRollup(rows: readonly RequestLogRow[]): RollupDelta[] {
@@ -47,11 +31,7 @@ export function aggregateRollup(rows: readonly RequestLogRow[]): RollupDelta[] {
         stage: Math.trunc(r.stage),
         variant: r.variant,
         bucketMs,
-        n: 0, errors: 0, graded: 0, correct: 0,
-        latencySum: 0, latencySumSq: 0, costSum: 0, costSumSq: 0,
-        gradedCostSum: 0, gradedCostSumSq: 0, costCorrectSum: 0,
-        draftTokens: 0, targetTokens: 0, prmTokens: 0,
-        draftAcceptanceSum: 0, draftAcceptanceN: 0, fallbacks: 0,
+        ...zeroSums(),
         latencyHist: new Array<number>(LATENCY_BUCKET_COUNT).fill(0),
       };
       groups.set(key, g);

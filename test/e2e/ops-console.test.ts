@@ -7,14 +7,13 @@ import { createKpiRepository } from '../../server/analysis/kpi-repository';
 import { createKpiService, type ResultsJson } from '../../server/analysis/kpi-service';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
 import { createFakeDecoder } from '../../server/app/stand-in-decoders';
-import { loadConfig } from '../../server/config';
 import { consoleRouter } from '../../server/http/console/console-router';
 import { resultsRouter } from '../../server/http/routes/results-routes';
 import { rolloutRouter } from '../../server/http/routes/rollout-routes';
 import { createRolloutRepository } from '../../server/rollout/rollout-repository';
 import { createRolloutService, type RolloutService } from '../../server/rollout/rollout-service';
 import { createWebhookNotifier } from '../../server/rollout/webhooks';
-import { createTestDatabase, type TestDatabase } from '../support';
+import { createTestDatabase, testAppConfig, type TestDatabase } from '../support';
 import { seedExperiment, TEST_PLAN_STAGES } from './seed-experiment';
 
 /**
@@ -38,7 +37,7 @@ describe('ops console', () => {
     db = await createTestDatabase('e2e_console');
     await seedExperiment(db.pool, { key: KEY, name: 'SPECS vs beam search', perArm: 500, rollout: 'pending' });
     spoolDir = mkdtempSync(path.join(os.tmpdir(), 'console-spool-'));
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, LOG_LEVEL: 'silent', SPOOL_DIR: spoolDir, HOST: '127.0.0.1' });
+    const config = testAppConfig({ db, spoolDir, env: { HOST: '127.0.0.1' } });
     const logger = pino({ level: 'silent' });
     const kpi = createKpiService({ repo: createKpiRepository({ pool: db.pool }), clock: Date.now, cache: false });
     // The rollout service needs the app's experiments service, which exists only once the

@@ -1,14 +1,10 @@
 // Real ONNX sessions under jest: must be the first import (see the module).
 import '../../server/decoding/testing/register-host-typed-arrays';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
 import { createFakeDecoder } from '../../server/app/stand-in-decoders';
 import { expectedVariation } from '../../server/assignment';
-import { loadConfig } from '../../server/config';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
+import { createTestDatabase, createTestRedis, testAppConfig, type TestDatabase, type TestRedis } from '../support';
 
 const ADMIN = { Authorization: 'Bearer dev-admin-key' };
 const SERVICE = { Authorization: 'Bearer dev-service-key' };
@@ -23,17 +19,7 @@ describe('API end to end with the real decoder, BullMQ and worker', () => {
   beforeAll(async () => {
     db = await createTestDatabase('api');
     redis = createTestRedis('api');
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
-      DATABASE_SCHEMA: db.schema,
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: redis.queuePrefix,
-      WORKER_CONCURRENCY: '1',
-      LOG_FLUSH_INTERVAL_MS: '50',
-      SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'spool-api-')),
-    });
+    const config = testAppConfig({ db, redis, env: { WORKER_CONCURRENCY: '1', LOG_FLUSH_INTERVAL_MS: '50' } });
     ctx = await createAppContext(config, { role: 'all', migrate: false });
   });
   afterAll(async () => {
@@ -103,13 +89,7 @@ describe('API guards on the real stack', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('api_guards');
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
-      DATABASE_SCHEMA: db.schema,
-      SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'spool-api-guards-')),
-    });
+    const config = testAppConfig({ db });
     ctx = await createAppContext(config, { role: 'api', migrate: false, decoder: createFakeDecoder() });
     await request(ctx.app!).post('/api/experiments').set(ADMIN).send({ key: 'guarded', specsShare: 0.2 }).expect(201);
   });

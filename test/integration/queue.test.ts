@@ -1,11 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
 import { createFakeDecoder } from '../../server/app/stand-in-decoders';
-import { loadConfig } from '../../server/config';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
+import { createTestDatabase, createTestRedis, testAppConfig, type TestDatabase, type TestRedis } from '../support';
 
 const ADMIN = { Authorization: 'Bearer dev-admin-key' };
 const SERVICE = { Authorization: 'Bearer dev-service-key' };
@@ -20,18 +16,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, what: string): Promi
 }
 
 const config = (db: TestDatabase, redis: TestRedis | undefined, over: Record<string, string> = {}) =>
-  loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: db.url,
-    DATABASE_SCHEMA: db.schema,
-    REDIS_URL: redis?.url,
-    QUEUE_PREFIX: redis?.queuePrefix,
-    WORKER_CONCURRENCY: '4',
-    LOG_FLUSH_INTERVAL_MS: '50',
-    SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'spool-queue-')),
-    ...over,
-  });
+  testAppConfig({ db, redis, env: { WORKER_CONCURRENCY: '4', LOG_FLUSH_INTERVAL_MS: '50', ...over } });
 
 const rowsOf = async (db: TestDatabase, ids: string[]) =>
   (await db.pool.query('SELECT request_id, variant, status, error, queue_wait_ms, decode_ms, latency_ms, correct FROM request_log WHERE request_id = ANY($1)', [ids])).rows as {

@@ -4,14 +4,10 @@
  * experiment's current analysis stage, which the rollout opens afresh on every
  * stage change. Stand-in decoder (the real one is covered by rollout.test.ts).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
 import { createFakeDecoder } from '../../server/app/stand-in-decoders';
-import { loadConfig } from '../../server/config';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
+import { createTestDatabase, createTestRedis, testAppConfig, type TestDatabase, type TestRedis } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -27,17 +23,7 @@ let ctx: AppContext;
 beforeAll(async () => {
   db = await createTestDatabase('rollout_wiring');
   redis = createTestRedis('rollout_wiring');
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: db.url,
-    DATABASE_SCHEMA: db.schema,
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: redis.queuePrefix,
-    LOG_FLUSH_INTERVAL_MS: '50',
-    GATE_EVAL_INTERVAL_MS: '3600000',
-    SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'spool-rollout-wiring-')),
-  });
+  const config = testAppConfig({ db, redis, env: { LOG_FLUSH_INTERVAL_MS: '50', GATE_EVAL_INTERVAL_MS: '3600000' } });
   ctx = await createAppContext(config, { role: 'all', migrate: false, decoder: createFakeDecoder() });
 });
 

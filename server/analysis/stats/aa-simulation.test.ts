@@ -1,5 +1,5 @@
 import { runAaSimulation } from './aa-simulation';
-import { createRng } from './rng';
+import { createRng } from '../../task/rng';
 
 describe('A/A simulation', () => {
   const run = () => runAaSimulation({ rng: createRng(7), runs: 300, peeks: 20, batchSize: 50 });

@@ -5,7 +5,7 @@
  * the error rate well above α, while the sequential test stays below it.
  */
 import { compareMeans } from './mean-tests';
-import type { Rng } from './rng';
+import type { Rng } from '../../task/rng';
 import type { DifferenceType, MeanStats } from './types';
 
 export interface AaSimulationOptions {

@@ -27,5 +27,5 @@ export {
   regularizedGammaP,
   regularizedGammaQ,
 } from './distributions';
-export { createRng, type Rng } from './rng';
+export { createRng, type Rng } from '../../task/rng';
 export { runAaSimulation, type AaSimulationOptions, type AaSimulationResult, type FprEstimate } from './aa-simulation';

@@ -1,4 +1,4 @@
-import { createRng } from './rng';
+import { createRng } from '../../task/rng';
 import { quantileDifference, quantileEstimate, type Histogram } from './quantile-difference';
 
 function sample(seed: number, n: number, scale: number): number[] {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../errors/index';
+import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS } from '../cli-flags';
 import { createDecoder } from '../decoder';
 import { STRATEGIES, type Strategy } from '../options';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
@@ -33,13 +34,6 @@ const intList = (name: string, v: string) =>
     return n;
   });
 
-const optNum = (name: string, v: string | undefined) => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new ValidationError(`--${name} must be a number, got ${JSON.stringify(v)}`, name);
-  return n;
-};
-
 export async function runBenchCommand(argv: readonly string[], io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
   let values;
   try {
@@ -53,13 +47,7 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, defa
         seed: { type: 'string', default: '0' },
         out: { type: 'string', default: 'experiments/results/decoding' },
         threads: { type: 'string' },
-        'beam-width': { type: 'string' },
-        lambda: { type: 'string' },
-        theta: { type: 'string' },
-        tau: { type: 'string' },
-        'selection-temperature': { type: 'string' },
-        temperature: { type: 'string' },
-        'top-p': { type: 'string' },
+        ...SEARCH_FLAGS,
         models: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -74,19 +62,9 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, defa
   }
   const ns = intList('n', values.n);
   const limit = values.limit === undefined ? undefined : intList('limit', values.limit)[0];
-  const seed = optNum('seed', values.seed) ?? 0;
-  const threads = optNum('threads', values.threads) ?? defaults.intraOpThreads;
-  const options = Object.fromEntries(
-    Object.entries({
-      beamWidth: optNum('beam-width', values['beam-width']),
-      lambda: optNum('lambda', values.lambda),
-      theta: optNum('theta', values.theta),
-      tau: optNum('tau', values.tau),
-      selectionTemperature: optNum('selection-temperature', values['selection-temperature']),
-      temperature: optNum('temperature', values.temperature),
-      topP: optNum('top-p', values['top-p']),
-    }).filter(([, v]) => v !== undefined),
-  );
+  const seed = numberFlag('seed', values.seed) ?? 0;
+  const threads = numberFlag('threads', values.threads) ?? defaults.intraOpThreads;
+  const options = searchOptionsFromFlags(values);
   const problems = await loadProblems(values.problems, limit);
   const configs = benchConfigs(strategies as Strategy[], ns);
   const decoder = await createDecoder({ modelsDir: values.models ?? defaults.modelsDir, intraOpThreads: threads });

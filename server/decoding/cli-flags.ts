@@ -1,0 +1,37 @@
+import { ValidationError } from '../errors/index';
+import type { SolveOptionsInput } from './options';
+
+/** `node:util` parseArgs specs of the search-option flags that `npm run solve` and `npm run bench:decoding` share. */
+export const SEARCH_FLAGS = {
+  'beam-width': { type: 'string' },
+  lambda: { type: 'string' },
+  theta: { type: 'string' },
+  tau: { type: 'string' },
+  'selection-temperature': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-p': { type: 'string' },
+} as const;
+
+export type SearchFlagValues = { readonly [K in keyof typeof SEARCH_FLAGS]?: string };
+
+/** A numeric flag value; undefined when the flag is absent. */
+export function numberFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new ValidationError(`--${name} must be a number, got ${JSON.stringify(value)}`, name);
+  return n;
+}
+
+/** The search options given on the command line; absent flags are left out so the defaults apply. */
+export function searchOptionsFromFlags(v: SearchFlagValues): Partial<SolveOptionsInput> {
+  const options = {
+    beamWidth: numberFlag('beam-width', v['beam-width']),
+    lambda: numberFlag('lambda', v.lambda),
+    theta: numberFlag('theta', v.theta),
+    tau: numberFlag('tau', v.tau),
+    selectionTemperature: numberFlag('selection-temperature', v['selection-temperature']),
+    temperature: numberFlag('temperature', v.temperature),
+    topP: numberFlag('top-p', v['top-p']),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined));
+}
