@@ -41,10 +41,71 @@ def prompt_text(question):
     return f"Q: {question}\n"
 
 
+RESULT_WEIGHT = 4.0
+
+
+def result_spans(previous, current):
+    """Character span of `current` that is new relative to `previous`: the computed
+    number (the shared prefix and suffix are copied text)."""
+    i = 0
+    while i < min(len(previous), len(current)) and previous[i] == current[i]:
+        i += 1
+    j = 0
+    while j < min(len(previous), len(current)) - i and previous[-1 - j] == current[-1 - j]:
+        j += 1
+    return i, len(current) - j
+
+
 def to_example(rec):
-    """Token ids and the index of the first solution token (loss starts there)."""
+    """Token ids and a loss weight per position (0 on the prompt).
+
+    Copying the untouched part of the expression is easy and most of the text;
+    the digits of each newly computed number are the hard part, so they weigh
+    RESULT_WEIGHT times more.
+    """
     ids = encode(rec["text"])
-    return ids, 1 + len(prompt_text(rec["question"]))
+    weights = [0.0] * len(ids)
+    start = 1 + len(prompt_text(rec["question"]))
+    for k in range(start, len(ids)):
+        weights[k] = 1.0
+    steps = rec.get("steps")
+    if steps:
+        offset = start  # index in ids of the first char of the first step line ("= ...")
+        previous = rec["question"]
+        for step in steps:
+            lo, hi = result_spans(previous, step)
+            for k in range(offset + 2 + lo, min(offset + 2 + hi, len(ids))):
+                weights[k] = RESULT_WEIGHT
+            offset += 2 + len(step) + 1
+            previous = step
+    return ids, weights
+
+
+def drill_records(count, seed):
+    """Single-operation drills ("Q: 1927-20" = 1907) drawn like the operations that occur
+    inside canonical solutions: sums and differences of up to 4-digit numbers, products
+    of 2-digit numbers or of a larger number and a small one, results in [0, 9999]."""
+    rng = random.Random(seed)
+    out = []
+    while len(out) < count:
+        op = rng.choice("+-*")
+        if op == "*":
+            if rng.random() < 0.7:
+                a, b = rng.randint(0, 99), rng.randint(0, 99)
+            else:
+                a, b = rng.randint(100, 3000), rng.randint(0, 9)
+                if rng.random() < 0.5:
+                    a, b = b, a
+            r = a * b
+        else:
+            a = rng.choice([rng.randint(0, 99), rng.randint(100, 9999)])
+            b = rng.choice([rng.randint(0, 99), rng.randint(0, 99), rng.randint(100, 9999)])
+            r = a + b if op == "+" else a - b
+        if not 0 <= r <= 9999:
+            continue
+        q = f"{a}{op}{b}"
+        out.append({"question": q, "steps": [str(r)], "text": f"Q: {q}\n= {r}\nA: {r}\n"})
+    return out
 
 
 def make_batches(examples, tokens_per_batch, rng):
@@ -72,13 +133,13 @@ def collate_lm(examples, idx):
     seqs = [examples[i] for i in idx]
     T = max(len(s[0]) for s in seqs)
     ids = torch.full((len(seqs), T), PAD, dtype=torch.long)
-    loss_mask = torch.zeros((len(seqs), T), dtype=torch.bool)
+    loss_mask = torch.zeros((len(seqs), T))
     attn = torch.zeros((len(seqs), T), dtype=torch.long)
     for r, (s, start) in enumerate(seqs):
         ids[r, :len(s)] = torch.tensor(s)
         attn[r, :len(s)] = 1
-        # target at index j is ids[j]; loss on solution tokens (incl. eos).
-        loss_mask[r, start:len(s)] = True
+        # target at index j is ids[j]; weighted loss on solution tokens (incl. eos).
+        loss_mask[r, :len(s)] = torch.tensor(start)
     return ids, attn, loss_mask
 
 

@@ -7,8 +7,8 @@ On a 2-core CPU the schedule runs two single-threaded processes side by side
 (single-threaded torch degrades gracefully when the machine is shared, while two
 OpenMP threads stall on each other):
 
-  core 1: target LM ───────────────────────────────┐→ sample target ┐
-  core 2: draft LM → sample draft (PRM data) → idle ─────────────────┴→ PRM (2 threads)
+  core 1: target LM ──────────────────────────────────┐→ sample target → PRM
+  core 2: draft LM ───────────────────→ sample draft (PRM data) ──┘
 
 Small token batches on purpose: at this scale the number of optimizer steps, not
 tokens per step, is what teaches the models to copy and to carry.
@@ -27,7 +27,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import (Decoder, TOKENS, PAD, BOS, EOS, MAX_POSITIONS, count_params, flops_per_token,  # noqa: E402
                    FLOPS_FORMULA, FLOPS_CONTEXT)
-from data import (REPO, generate, held_out_questions, load_jsonl, to_example, make_batches, collate_lm)  # noqa: E402
+from data import (REPO, generate, held_out_questions, load_jsonl, to_example, make_batches, collate_lm,  # noqa: E402
+                  drill_records)
 from train_lm import train_timed, lm_loss  # noqa: E402
 from train_prm import sample_solutions, build_example, collate_prm, prm_loss_fn, prm_metrics  # noqa: E402
 from evaluate import greedy_accuracy  # noqa: E402
@@ -35,11 +36,12 @@ from export import export_onnx  # noqa: E402
 
 CONFIGS = {
     "draft": dict(d_model=64, n_layers=2, n_heads=4, kind="lm", lr=3e-3, seed=11, tokens_per_batch=2048),
-    "target": dict(d_model=128, n_layers=6, n_heads=4, kind="lm", lr=2e-3, seed=12, tokens_per_batch=3072),
+    "target": dict(d_model=128, n_layers=6, n_heads=4, kind="lm", lr=1.5e-3, seed=12, tokens_per_batch=1024),
     "prm": dict(d_model=96, n_layers=3, n_heads=4, kind="prm", lr=2e-3, seed=13, tokens_per_batch=4096),
 }
 # Fractions of the total budget (see the schedule above).
-BUDGET = {"draft": 0.25, "target": 0.68, "sample-draft": 0.08, "sample-target": 0.06, "prm": 0.15}
+BUDGET = {"draft": 0.55, "target": 0.70, "sample-draft": 0.08, "sample-target": 0.06, "prm": 0.15}
+DRILL_FRACTION = 0.5
 LM_DATA_SEED = 1001
 PRM_DATA_SEED = 2002
 SAMPLING_TEMPERATURES = [0.8, 1.0]
@@ -82,6 +84,9 @@ def stage_lm(name, args, out, total):
     data_file = work_path("lm-train.jsonl")
     recs = load_jsonl(data_file) if os.path.exists(data_file) else generate(LM_DATA_SEED, n_train, data_file)
     examples = [to_example(r) for r in recs if r["question"] not in held]
+    # Arithmetic drills (one operation each) next to the full problems: at this scale the
+    # models learn to copy expressions long before they learn to add and multiply.
+    examples += [to_example(r) for r in drill_records(int(DRILL_FRACTION * len(examples)), LM_DATA_SEED + 7)]
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
     model, cfg = build_model(name)
     budget = BUDGET[name] * total
@@ -93,6 +98,8 @@ def stage_lm(name, args, out, total):
         log(f"== {name}: continuing from {args.init_from} for {args.stage_minutes} min")
     log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, "
         f"{len(examples)} training problems")
+    if args.tokens_per_batch:
+        cfg["tokens_per_batch"] = args.tokens_per_batch
     brng = random.Random(cfg["seed"])
     batches_fn = lambda ep: (collate_lm(examples, b) for b in make_batches(examples, cfg["tokens_per_batch"], brng))
     stats = train_timed(model, name, batches_fn, lambda m, b: lm_loss(m, b, "cpu"), budget,
@@ -228,19 +235,20 @@ def orchestrate(args, out):
     sample_target = run_stage("sample-target", args, 1)
     wait_ok(sample_draft, "draft sampling")
     wait_ok(sample_target, "target sampling")
-    wait_ok(run_stage("prm", args, 2), "PRM training")
+    wait_ok(run_stage("prm", args, 1), "PRM training")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models")
-    ap.add_argument("--minutes", type=float, default=55.0)
+    ap.add_argument("--minutes", type=float, default=45.0)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init-from", default=None, help="continue training an LM from this state dict")
     ap.add_argument("--stage-minutes", type=float, default=20.0, help="budget of a continued stage")
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
-    ap.add_argument("--rope", type=int, default=int(os.environ.get("SPECS_ROPE", "0")))
+    ap.add_argument("--tokens-per-batch", type=int, default=None, help="override the stage's batch size")
+    ap.add_argument("--rope", type=int, default=int(os.environ.get("SPECS_ROPE", "1")))
     ap.add_argument("--stage", default="all",
                     choices=["all", "draft", "target", "sample-draft", "sample-target", "prm", "manifest"])
     args = ap.parse_args()

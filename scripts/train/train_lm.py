@@ -65,9 +65,9 @@ def train_timed(model, name, batches_fn, loss_fn, seconds, lr, device, seed, war
 
 
 def lm_loss(model, batch, device):
-    ids, attn, loss_mask = (t.to(device) for t in batch)
+    ids, attn, weights = (t.to(device) for t in batch)
     logits = model.train_forward(ids[:, :-1], attn[:, :-1])
-    tgt = ids[:, 1:]
-    m = loss_mask[:, 1:]
-    loss = F.cross_entropy(logits[m], tgt[m])
+    w = weights[:, 1:]
+    nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none")
+    loss = (nll * w.reshape(-1)).sum() / w.sum().clamp(min=1.0)
     return loss, int(attn.sum())
