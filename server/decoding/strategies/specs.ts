@@ -7,10 +7,10 @@ import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type Sampl
  * set only) whenever the models change; see experiments/results/specs-tuning.md.
  */
 export const SPECS_DEFAULTS = Object.freeze({
-  lambda: 1,
-  theta: 0.5,
-  tau: 0.5,
-  selectionTemperature: 0.1,
+  lambda: 2,
+  theta: 0,
+  tau: 0.3,
+  selectionTemperature: 0.3,
 });
 
 export interface SpecsOptions {
