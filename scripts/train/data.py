@@ -14,10 +14,10 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HELD_OUT_FILES = ["experiments/validation.jsonl", "experiments/test.jsonl"]
 
 
-def generate(seed, count, path):
-    """Runs scripts/task-generate.ts (the reference generator) with solutions."""
-    cmd = ["npx", "tsx", "scripts/task-generate.ts", "--seed", str(seed), "--count", str(count),
-           "--out", path, "--with-solutions"]
+def generate(seed, count, path, drills=False):
+    """Runs scripts/task-generate.ts (the reference generator and canonical solver) with solutions."""
+    cmd = ["npx", "--no-install", "tsx", "scripts/task-generate.ts", "--seed", str(seed), "--count", str(count),
+           "--out", path, "--drills" if drills else "--with-solutions"]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, cwd=REPO, check=True)
     return load_jsonl(path)
@@ -81,33 +81,6 @@ def to_example(rec):
     return ids, weights
 
 
-def drill_records(count, seed):
-    """Single-operation drills ("Q: 1927-20" = 1907) drawn like the operations that occur
-    inside canonical solutions: sums and differences of up to 4-digit numbers, products
-    of 2-digit numbers or of a larger number and a small one, results in [0, 9999]."""
-    rng = random.Random(seed)
-    out = []
-    while len(out) < count:
-        op = rng.choice("+-*")
-        if op == "*":
-            if rng.random() < 0.7:
-                a, b = rng.randint(0, 99), rng.randint(0, 99)
-            else:
-                a, b = rng.randint(100, 3000), rng.randint(0, 9)
-                if rng.random() < 0.5:
-                    a, b = b, a
-            r = a * b
-        else:
-            a = rng.choice([rng.randint(0, 99), rng.randint(100, 9999)])
-            b = rng.choice([rng.randint(0, 99), rng.randint(0, 99), rng.randint(100, 9999)])
-            r = a + b if op == "+" else a - b
-        if not 0 <= r <= 9999:
-            continue
-        q = f"{a}{op}{b}"
-        out.append({"question": q, "steps": [str(r)], "text": f"Q: {q}\n= {r}\nA: {r}\n"})
-    return out
-
-
 def make_batches(examples, tokens_per_batch, rng):
     """Length-bucketed batches of roughly tokens_per_batch padded tokens."""
     order = list(range(len(examples)))
@@ -127,6 +100,28 @@ def make_batches(examples, tokens_per_batch, rng):
             batches.append(cur)
     rng.shuffle(batches)
     return batches
+
+
+class MixtureSampler:
+    """Batches drawn from named pools of examples; the chance of each pool follows a
+    schedule of training progress (the drills-first curriculum). Each pool is cycled
+    through in shuffled, length-bucketed batches."""
+
+    def __init__(self, pools, schedule, tokens_per_batch, seed, collate):
+        self.pools, self.schedule, self.tpb, self.collate = pools, schedule, tokens_per_batch, collate
+        self.rng = random.Random(seed)
+        self.queues = {name: [] for name in pools}
+
+    def __call__(self, progress):
+        weights = self.schedule(progress)
+        r, name = self.rng.random() * sum(weights.values()), None
+        for name, w in weights.items():
+            r -= w
+            if r < 0:
+                break
+        if not self.queues[name]:
+            self.queues[name] = make_batches(self.pools[name], self.tpb, self.rng)
+        return self.collate(self.pools[name], self.queues[name].pop())
 
 
 def collate_lm(examples, idx):

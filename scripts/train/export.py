@@ -1,4 +1,5 @@
 """ONNX export in the decoder-with-past convention."""
+import copy
 import hashlib
 import torch
 import torch.nn as nn
@@ -23,7 +24,8 @@ class ExportWrapper(nn.Module):
 
 
 def export_onnx(model: Decoder, path):
-    model = model.cpu().eval()
+    """Exports from a CPU copy (the caller's model stays on its device)."""
+    model = copy.deepcopy(model).cpu().eval()
     w = ExportWrapper(model)
     b, t, p = 2, 3, 4
     ids = torch.randint(3, model.vocab, (b, t))

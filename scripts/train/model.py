@@ -107,10 +107,6 @@ class Decoder(nn.Module):
         elif isinstance(m, nn.Embedding):
             nn.init.normal_(m.weight, std=0.02)
 
-    def empty_past(self, batch):
-        z = torch.zeros(batch, self.H, 0, self.hd)
-        return [(z, z) for _ in range(self.L)]
-
     def forward(self, input_ids, attention_mask, position_ids, past):
         """past: list of (key, value) [b, H, past_len, hd]; returns (out, presents)."""
         b, t = input_ids.shape
@@ -123,9 +119,10 @@ class Decoder(nn.Module):
         # Two levels: padding gets MASK_VALUE, the future gets a far lower value,
         # so a query whose visible keys are all padding still only mixes past
         # keys (identical for full and incremental runs) and never yields NaN.
-        bias = torch.where(allowed, torch.zeros((), dtype=torch.float32),
-                           torch.where(causal, torch.full((), MASK_VALUE, dtype=torch.float32),
-                                       torch.full((), FUTURE_VALUE, dtype=torch.float32))).unsqueeze(1)
+        dev = input_ids.device
+        bias = torch.where(allowed, torch.zeros((), dtype=torch.float32, device=dev),
+                           torch.where(causal, torch.full((), MASK_VALUE, dtype=torch.float32, device=dev),
+                                       torch.full((), FUTURE_VALUE, dtype=torch.float32, device=dev))).unsqueeze(1)
         if self.rope:
             freqs = position_ids.unsqueeze(-1).float() * self.inv_freq  # [b, t, hd/2]
             emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(1)  # [b, 1, t, hd]
@@ -157,6 +154,10 @@ class Decoder(nn.Module):
 
     def config(self):
         return {"kind": self.kind, "d_model": self.d, "n_layers": self.L, "n_heads": self.H, "rope": self.rope}
+
+
+def model_device(model):
+    return next(model.parameters()).device
 
 
 def count_params(model):

@@ -1,17 +1,24 @@
-"""Trains draft LM, target LM and PRM within a wall-clock budget and exports them
-to ONNX (decoder-with-past contract) plus vocab.json and manifest.json.
+"""Trains the draft LM, the target LM and the PRM, and exports them to ONNX with
+vocab.json and manifest.json. One command runs the shipped recipe:
 
-  /usr/bin/python3 scripts/train/train.py --out models --minutes 55 --device cpu
+  /usr/bin/python3 scripts/train/train.py --out models [--minutes M] [--device cpu|cuda]
 
-On a 2-core CPU the schedule runs two single-threaded processes side by side
-(single-threaded torch degrades gracefully when the machine is shared, while two
-OpenMP threads stall on each other):
+The recipe is written in tokens (RECIPE below), so it means the same on any
+machine; --minutes caps the wall clock of the whole run and scales every stage's
+cap in proportion (the learning-rate schedule follows whichever budget ends first,
+and the manifest records which one did).
 
-  core 1: target LM ──────────────────────────────────┐→ sample target → PRM
-  core 2: draft LM ───────────────────→ sample draft (PRM data) ──┘
+On a 2-core CPU two single-threaded processes run side by side (two OpenMP
+threads in one process stall each other on a shared 2-core machine):
 
-Small token batches on purpose: at this scale the number of optimizer steps, not
-tokens per step, is what teaches the models to copy and to carry.
+  core 1: target LM ─────────────────────────────────────┐→ sample target ─┐
+  core 2: draft LM → sample draft ─────────────────────────────────────────┴→ PRM (from the target)
+
+On CUDA the stages run one after another on the GPU.
+
+Every stage writes a resumable checkpoint into the work folder (--resume picks it
+up) and its final weights into models/checkpoints/, which is committed, so a
+later run can continue from them (--init-from).
 """
 import argparse
 import json
@@ -22,30 +29,40 @@ import sys
 import tempfile
 import time
 
-import torch
+
+def _threads_from_argv(argv):
+    return argv[argv.index("--threads") + 1] if "--threads" in argv[:-1] else "1"
+
+
+# BLAS reads its thread count when it loads: set it before torch is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = _threads_from_argv(sys.argv)
+
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import (Decoder, TOKENS, PAD, BOS, EOS, MAX_POSITIONS, count_params, flops_per_token,  # noqa: E402
-                   FLOPS_FORMULA, FLOPS_CONTEXT)
-from data import (REPO, generate, held_out_questions, load_jsonl, to_example, make_batches, collate_lm,  # noqa: E402
-                  drill_records)
-from train_lm import train_timed, lm_loss  # noqa: E402
-from train_prm import sample_solutions, build_example, collate_prm, prm_loss_fn, prm_metrics  # noqa: E402
+from model import Decoder, TOKENS, PAD, BOS, EOS, MAX_POSITIONS, count_params, flops_per_token, FLOPS_FORMULA, FLOPS_CONTEXT  # noqa: E402,E501
+from data import REPO, generate, held_out_questions, load_jsonl, to_example, collate_lm, MixtureSampler  # noqa: E402
+from train_lm import train_budgeted, lm_loss  # noqa: E402
 from evaluate import greedy_accuracy  # noqa: E402
-from export import export_onnx  # noqa: E402
+from export import export_onnx, sha256  # noqa: E402
+import train_prm as prm  # noqa: E402
 
-CONFIGS = {
-    "draft": dict(d_model=64, n_layers=2, n_heads=4, kind="lm", lr=3e-3, seed=11, tokens_per_batch=2048),
-    "target": dict(d_model=128, n_layers=6, n_heads=4, kind="lm", lr=1.5e-3, seed=12, tokens_per_batch=1024),
-    "prm": dict(d_model=96, n_layers=3, n_heads=4, kind="prm", lr=2e-3, seed=13, tokens_per_batch=4096),
+# The shipped recipe. Budgets are tokens seen (padded batch tokens); cap = share of --minutes.
+RECIPE = {
+    "draft": dict(kind="lm", d_model=64, n_layers=2, n_heads=4, lr=3e-3, seed=11, tokens_per_batch=2048,
+                  budget_tokens=40_000_000, cap_share=0.25),
+    "target": dict(kind="lm", d_model=128, n_layers=6, n_heads=4, lr=1.5e-3, seed=12, tokens_per_batch=1024,
+                   budget_tokens=90_000_000, cap_share=0.78),
+    "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=3e-4, seed=13, tokens_per_batch=2048,
+                budget_tokens=8_000_000, cap_share=0.15, init_from="target"),
 }
-# Fractions of the total budget (see the schedule above).
-BUDGET = {"draft": 0.55, "target": 0.70, "sample-draft": 0.08, "sample-target": 0.06, "prm": 0.15}
-DRILL_FRACTION = 0.5
-LM_DATA_SEED = 1001
-PRM_DATA_SEED = 2002
-SAMPLING_TEMPERATURES = [0.8, 1.0]
+DEFAULT_MINUTES = 330.0
+LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
+LM_DATA_SEED, DRILL_SEED, PRM_DATA_SEED = 1001, 1008, 2002
+EVAL_PROBLEMS = 200
 WORK = os.environ.get("SPECS_TRAIN_WORK", os.path.join(tempfile.gettempdir(), "specs-train-work"))
+CHECKPOINTS = os.environ.get("SPECS_TRAIN_CHECKPOINTS", os.path.join(REPO, "models", "checkpoints"))
 
 
 def log(msg):
@@ -56,137 +73,125 @@ def work_path(name):
     return os.path.join(WORK, name)
 
 
-def describe(name, model, cfg, stats):
-    return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
-            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H,
-            "dModel": model.d, "headDim": model.hd, "maxPositions": MAX_POSITIONS, "seed": cfg["seed"],
-            "trainSeconds": round(stats["seconds"], 1), "trainTokens": stats["tokens"],
-            "trainSteps": stats["steps"], "tokensPerBatch": cfg["tokens_per_batch"],
-            "finalTrainLoss": round(stats["loss"], 5), "learningRate": cfg["lr"], "provisional": False,
-            "positions": "rotary" if model.rope else "learned"}
+def resolve_device(name):
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device here (torch.cuda.is_available() is False)")
+    return torch.device(name)
 
 
 def build_model(name):
-    cfg = CONFIGS[name]
+    cfg = RECIPE[name]
     torch.manual_seed(cfg["seed"])
-    return Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["kind"], rope=cfg.get("rope", False)), cfg
+    return Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["kind"], rope=True)
 
 
-def load_trained(name):
-    model, _ = build_model(name)
-    model.load_state_dict(torch.load(work_path(f"{name}.pt")))
-    return model.eval()
+def drill_weight(progress):
+    """Drills first: 70 % of batches at the start, 25 % from 30 % of training on."""
+    return 0.7 - 0.45 * min(1.0, progress / 0.3)
 
 
-def stage_lm(name, args, out, total):
+def lm_data():
     held = held_out_questions()
-    n_train = int(min(400_000, max(20_000, args.minutes * 6000)))
-    data_file = work_path("lm-train.jsonl")
-    recs = load_jsonl(data_file) if os.path.exists(data_file) else generate(LM_DATA_SEED, n_train, data_file)
-    examples = [to_example(r) for r in recs if r["question"] not in held]
-    # Arithmetic drills (one operation each) next to the full problems: at this scale the
-    # models learn to copy expressions long before they learn to add and multiply.
-    examples += [to_example(r) for r in drill_records(int(DRILL_FRACTION * len(examples)), LM_DATA_SEED + 7)]
+    problems = [to_example(r) for r in load_jsonl(work_path("lm-problems.jsonl")) if r["question"] not in held]
+    drills = [to_example(r) for r in load_jsonl(work_path("lm-drills.jsonl"))]
+    return problems, drills
+
+
+def describe(name, model, cfg, stats, device):
+    return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
+            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
+            "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"],
+            "learningRate": cfg["lr"], "tokensPerBatch": cfg["tokens_per_batch"],
+            "budgetTokens": cfg["budget_tokens"], "trainTokens": stats["tokens"], "trainSteps": stats["steps"],
+            "trainSeconds": round(stats["seconds"], 1), "stoppedBy": stats["stoppedBy"],
+            "finalTrainLoss": round(stats["loss"], 5), "device": str(device), "learningCurve": stats["curve"]}
+
+
+def stage_lm(name, args, device):
+    cfg = RECIPE[name]
+    problems, drills = lm_data()
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
-    model, cfg = build_model(name)
-    budget = BUDGET[name] * total
+    model = build_model(name).to(device)
     if args.init_from:
-        # Continue a finished run (a fresh warmup + cosine cycle): how the target gets
-        # more optimizer steps than one pass of the schedule allows on a 2-core machine.
-        model.load_state_dict(torch.load(args.init_from))
-        budget = args.stage_minutes * 60
-        log(f"== {name}: continuing from {args.init_from} for {args.stage_minutes} min")
-    log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, "
-        f"{len(examples)} training problems")
-    if args.tokens_per_batch:
-        cfg["tokens_per_batch"] = args.tokens_per_batch
-    brng = random.Random(cfg["seed"])
-    batches_fn = lambda ep: (collate_lm(examples, b) for b in make_batches(examples, cfg["tokens_per_batch"], brng))
-    stats = train_timed(model, name, batches_fn, lambda m, b: lm_loss(m, b, "cpu"), budget,
-                        args.lr or cfg["lr"], "cpu", cfg["seed"] + (1 if args.init_from else 0))
-    if args.init_from and os.path.exists(work_path(f"{name}.json")):
-        with open(work_path(f"{name}.json")) as f:
-            previous = json.load(f)
-        for key in ("seconds", "tokens", "steps"):
-            stats[key] += previous.get({"seconds": "trainSeconds", "tokens": "trainTokens", "steps": "trainSteps"}[key], 0)
-    torch.save(model.state_dict(), work_path(f"{name}.pt"))
-    t = time.time()
+        model.load_state_dict(torch.load(args.init_from, map_location=device))
+        log(f"== {name}: continuing from {args.init_from}")
+    budget = int(cfg["budget_tokens"] * args.budget_scale)
+    log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, {len(problems)} problems "
+        f"+ {len(drills)} drills, budget {budget} tokens or {cfg['cap_share'] * args.minutes:.0f} min, on {device}")
+    sampler = MixtureSampler({"problems": problems, "drills": drills},
+                             lambda p: {"drills": drill_weight(p), "problems": 1 - drill_weight(p)},
+                             cfg["tokens_per_batch"], cfg["seed"], collate_lm)
+    stats = train_budgeted(
+        model, name, sampler, lambda m, b: lm_loss(m, b, device), budget_tokens=budget,
+        max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device,
+        seed=cfg["seed"], checkpoint_path=work_path(f"{name}-resume.pt"), resume=args.resume,
+        evaluate=lambda m: {"greedyAccuracy": greedy_accuracy(m, validation[:EVAL_PROBLEMS])[0]})
+    finish_lm(name, model, cfg, stats, device, validation, args.out)
+
+
+def finish_lm(name, model, cfg, stats, device, validation, out):
+    os.makedirs(CHECKPOINTS, exist_ok=True)
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, f"{name}.pt"))
     acc, gens = greedy_accuracy(model, validation)
-    log(f"[{name}] greedy validation accuracy {acc:.3f} ({time.time() - t:.0f}s)")
+    log(f"[{name}] greedy validation accuracy {acc:.3f} on {len(validation)} problems")
     for (text, _), p in list(zip(gens, validation))[:3]:
         log(f"   Q: {p['question']} (ref {p['answer']})\n   " + text.replace("\n", "\n   "))
-    info = describe(name, model, cfg, stats)
+    info = describe(name, model, cfg, stats, device)
     info["validationGreedyAccuracy"] = acc
     info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
     with open(work_path(f"{name}.json"), "w") as f:
         json.dump(info, f, indent=2)
 
 
-def stage_sample(name, total):
-    held = held_out_questions()
-    data_file = work_path("prm-problems.jsonl")
-    if not os.path.exists(data_file):
-        generate(PRM_DATA_SEED, 60_000, data_file)
-    problems = [r for r in load_jsonl(data_file) if r["question"] not in held]
-    # Draft and target sample disjoint halves of the problem pool.
-    half = len(problems) // 2
-    pool = problems[:half] if name == "draft" else problems[half:]
-    samples = sample_solutions([(name, load_trained(name))], pool, BUDGET[f"sample-{name}"] * total,
-                               SAMPLING_TEMPERATURES, CONFIGS["prm"]["seed"] + (0 if name == "draft" else 1))
-    with open(work_path(f"samples-{name}.jsonl"), "w") as f:
-        for s in samples:
-            f.write(json.dumps({"id": s["problem"]["id"], "text": s["text"], "ended": s["ended"],
-                                "source": s["source"]}) + "\n")
-    log(f"[sample-{name}] wrote {len(samples)} sampled solutions")
+def load_lm(name, device):
+    model = build_model(name)
+    model.load_state_dict(torch.load(os.path.join(CHECKPOINTS, f"{name}.pt"), map_location="cpu"))
+    return model.to(device).eval()
 
 
-def stage_prm(args, out, total, t_start):
-    held = held_out_questions()
-    problems = {r["id"]: r for r in load_jsonl(work_path("prm-problems.jsonl")) if r["question"] not in held}
-    samples = []
-    for name in ("draft", "target"):
-        for s in load_jsonl(work_path(f"samples-{name}.jsonl")):
-            samples.append({"problem": problems[s["id"]], "text": s["text"], "ended": s["ended"], "source": s["source"]})
-    n_sampled = len(samples)
-    used = {s["problem"]["id"] for s in samples}
-    # Canonical solutions add clean positives (about one per four samples).
-    canon = [p for p in problems.values() if p["id"] not in used][: max(1, n_sampled // 4)]
-    for p in canon:
-        samples.append({"problem": p, "text": p["text"][len(f"Q: {p['question']}\n"):], "ended": True,
-                        "source": "canonical"})
-    # Split by problem so held-out steps come from unseen problems.
-    by_problem = sorted({s["problem"]["id"] for s in samples})
-    cfg = CONFIGS["prm"]
-    rng = random.Random(cfg["seed"])
-    rng.shuffle(by_problem)
-    held_ids = set(by_problem[: max(1, len(by_problem) // 10)])
-    train_ex, held_ex = [], []
-    for s in samples:
-        ex = build_example(s["problem"], s["text"], s["ended"])
-        if ex[1]:
-            (held_ex if s["problem"]["id"] in held_ids else train_ex).append(ex)
+def stage_prm(args, device):
+    cfg = RECIPE["prm"]
+    examples, sources = prm.prm_training_set(work_path, PRM_DATA_SEED)
+    train_ex, held_ex = prm.split_held_out(examples, cfg["seed"])
     ys = [y for ex in train_ex for y in ex[2]]
     pos_rate = sum(ys) / max(1, len(ys))
     pos_weight = (1 - pos_rate) / max(1e-6, pos_rate)
-    log(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions, {len(ys)} labelled steps, "
-        f"positive rate {pos_rate:.3f}, pos_weight {pos_weight:.3f}")
-    prm, cfg = build_model("prm")
-    brng = random.Random(cfg["seed"])
-    batches_fn = lambda ep: (collate_prm(train_ex, b) for b in make_batches(train_ex, cfg["tokens_per_batch"], brng))
-    stats = train_timed(prm, "prm", batches_fn, prm_loss_fn(pos_weight, "cpu"), BUDGET["prm"] * total,
-                        cfg["lr"], "cpu", cfg["seed"])
-    metrics = prm_metrics(prm, held_ex, "cpu")
-    log(f"[prm] held-out: {metrics}")
-    info = describe("prm", prm, cfg, stats)
-    info.update({"validationAuc": metrics["auc"], "validationAccuracy": metrics["accuracy"],
-                 "validationBalancedAccuracy": metrics["balancedAccuracy"], "validationSteps": metrics["n"],
-                 "validationPositiveRate": metrics["positiveRate"], "trainPositiveRate": pos_rate,
-                 "sampledSolutions": n_sampled, "canonicalSolutions": len(canon),
-                 "samplingTemperatures": SAMPLING_TEMPERATURES, "sampledFrom": ["draft", "target"]})
-    info["sha256"] = export_onnx(prm, os.path.join(out, "prm.onnx"))
+    log(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions {sources}, {len(ys)} labelled steps, "
+        f"positive rate {pos_rate:.3f}")
+    model = prm.new_prm(cfg)
+    prm.init_from_lm(model, load_lm(cfg["init_from"], "cpu"))
+    model.to(device)
+    validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
+    validation = [dict(p, text=t) for p, t in zip(validation, canonical_texts(validation))][:prm.METRIC_PROBLEMS]
+    stats = train_budgeted(
+        model, "prm", prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
+        prm.prm_loss_fn(pos_weight, device), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
+        max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device, seed=cfg["seed"],
+        warmup=0.05, checkpoint_path=work_path("prm-resume.pt"), resume=args.resume, eval_points=4,
+        evaluate=lambda m: prm.pooled_metrics(m, held_ex[:3000]))
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, "prm.pt"))
+    lms = {name: load_lm(name, device) for name in ("draft", "target")}
+    info = describe("prm", model, cfg, stats, device)
+    info.update(prm.pooled_metrics(model, held_ex))
+    info.update({"initFrom": cfg["init_from"], "trainPositiveRate": pos_rate, "trainingSolutions": sources,
+                 "samplingTemperatures": prm.SAMPLING_TEMPERATURES,
+                 "search": prm.search_metrics(model, lms, validation, cfg["seed"])})
+    info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
     with open(work_path("prm.json"), "w") as f:
         json.dump(info, f, indent=2)
-    write_manifest(args, out)
+
+
+def canonical_texts(problems):
+    """Canonical solution texts of problems that carry only question and answer (the reference solver's)."""
+    path = work_path("validation-solutions.jsonl")
+    ids = {p["id"] for p in problems}
+    if not os.path.exists(path):
+        subprocess.run(["npx", "--no-install", "tsx", "scripts/task-generate.ts", "--seed", "101", "--count",
+                        str(len(problems)), "--out", path, "--with-solutions"], cwd=REPO, check=True)
+    by_id = {r["id"]: r for r in load_jsonl(path) if r["id"] in ids}
+    if any(by_id[p["id"]]["question"] != p["question"] for p in problems):
+        raise SystemExit(f"{path} does not match experiments/validation.jsonl (seed 101): delete it and rerun")
+    return [by_id[p["id"]]["text"] for p in problems]
 
 
 def write_manifest(args, out):
@@ -195,18 +200,23 @@ def write_manifest(args, out):
     for name in ("draft", "target", "prm"):
         with open(work_path(f"{name}.json")) as f:
             models[name] = json.load(f)
-    manifest = {"vocab": "vocab.json", "flopsFormula": FLOPS_FORMULA, "flopsContext": FLOPS_CONTEXT,
-                "models": models,
-                "training": {"minutesBudget": args.minutes, "device": args.device, "schedule": "parallel-1-thread",
-                             "lmDataSeed": LM_DATA_SEED, "prmDataSeed": PRM_DATA_SEED,
+    manifest = {"vocab": "vocab.json", "vocabSha256": sha256(os.path.join(out, "vocab.json")),
+                "flopsFormula": FLOPS_FORMULA, "flopsContext": FLOPS_CONTEXT, "models": models,
+                "training": {"command": "npm run models:train", "minutesCap": args.minutes,
+                             "device": args.device, "lmDataSeed": LM_DATA_SEED, "drillSeed": DRILL_SEED,
+                             "prmDataSeed": PRM_DATA_SEED, "lmProblems": LM_PROBLEMS, "lmDrills": LM_DRILLS,
                              "trainSeconds": round(sum(m["trainSeconds"] for m in models.values()), 1)}}
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
+    log(f"wrote {os.path.join(out, 'manifest.json')}")
 
 
 def run_stage(stage, args, threads):
     cmd = [sys.executable, "-u", os.path.abspath(__file__), "--stage", stage, "--out", args.out,
-           "--minutes", str(args.minutes), "--device", args.device, "--threads", str(threads), "--rope", str(args.rope)]
+           "--minutes", str(args.minutes), "--device", args.device, "--threads", str(threads),
+           "--budget-scale", str(args.budget_scale)]
+    if args.resume:
+        cmd.append("--resume")
     return subprocess.Popen(cmd)
 
 
@@ -215,66 +225,70 @@ def wait_ok(proc, what):
         raise SystemExit(f"{what} failed with exit code {proc.returncode}")
 
 
-def orchestrate(args, out):
+def prepare_data(out):
     with open(os.path.join(out, "vocab.json"), "w") as f:
         json.dump({"tokens": TOKENS, "pad": PAD, "bos": BOS, "eos": EOS}, f, indent=1)
-    # Generate the data once, before the two trainers race for it.
-    held = held_out_questions()
-    n_train = int(min(400_000, max(20_000, args.minutes * 6000)))
-    for f in ("lm-train.jsonl", "prm-problems.jsonl"):
-        if os.path.exists(work_path(f)):
-            os.remove(work_path(f))
-    generate(LM_DATA_SEED, n_train, work_path("lm-train.jsonl"))
-    generate(PRM_DATA_SEED, 60_000, work_path("prm-problems.jsonl"))
-    log(f"held-out questions excluded: {len(held)}")
-    target = run_stage("target", args, 1)
-    draft = run_stage("draft", args, 1)
-    wait_ok(draft, "draft training")
-    sample_draft = run_stage("sample-draft", args, 1)
-    wait_ok(target, "target training")
-    sample_target = run_stage("sample-target", args, 1)
-    wait_ok(sample_draft, "draft sampling")
-    wait_ok(sample_target, "target sampling")
-    wait_ok(run_stage("prm", args, 1), "PRM training")
+    for name, seed, count, drills in (("lm-problems.jsonl", LM_DATA_SEED, LM_PROBLEMS, False),
+                                      ("lm-drills.jsonl", DRILL_SEED, LM_DRILLS, True),
+                                      ("prm-problems.jsonl", PRM_DATA_SEED, 60_000, False)):
+        if not os.path.exists(work_path(name)):
+            generate(seed, count, work_path(name), drills=drills)
+
+
+def orchestrate(args):
+    prepare_data(args.out)
+    if args.device == "cuda":
+        for stage in ("target", "draft", "sample-draft", "sample-target", "prm"):
+            wait_ok(run_stage(stage, args, 1), stage)
+    else:
+        target = run_stage("target", args, 1)
+        draft = run_stage("draft", args, 1)
+        wait_ok(draft, "draft training")
+        sample_draft = run_stage("sample-draft", args, 1)
+        wait_ok(target, "target training")
+        wait_ok(sample_draft, "draft sampling")
+        wait_ok(run_stage("sample-target", args, 2), "target sampling")
+        wait_ok(run_stage("prm", args, 2), "PRM training")
+    write_manifest(args, args.out)
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="models")
-    ap.add_argument("--minutes", type=float, default=45.0)
+    ap.add_argument("--minutes", type=float, default=DEFAULT_MINUTES, help="wall-clock cap of the whole run")
+    ap.add_argument("--budget-scale", type=float, default=1.0, help="multiplies every stage's token budget")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--init-from", default=None, help="continue training an LM from this state dict")
-    ap.add_argument("--stage-minutes", type=float, default=20.0, help="budget of a continued stage")
+    ap.add_argument("--resume", action="store_true", help="continue each stage from its work-folder checkpoint")
+    ap.add_argument("--init-from", default=None, help="start an LM stage from these weights (a fresh schedule)")
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
-    ap.add_argument("--tokens-per-batch", type=int, default=None, help="override the stage's batch size")
-    ap.add_argument("--rope", type=int, default=int(os.environ.get("SPECS_ROPE", "1")))
     ap.add_argument("--stage", default="all",
-                    choices=["all", "draft", "target", "sample-draft", "sample-target", "prm", "manifest"])
+                    choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "manifest"])
     args = ap.parse_args()
+    if args.minutes <= 0 or args.budget_scale <= 0 or args.threads < 1:
+        ap.error("--minutes, --budget-scale and --threads must be positive")
+    device = resolve_device(args.device)
     t_start = time.time()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
     random.seed(0)
-    out = args.out if os.path.isabs(args.out) else os.path.join(REPO, args.out)
-    args.out = out
-    os.makedirs(out, exist_ok=True)
+    args.out = args.out if os.path.isabs(args.out) else os.path.join(REPO, args.out)
+    os.makedirs(args.out, exist_ok=True)
     os.makedirs(WORK, exist_ok=True)
-    total = args.minutes * 60
-    for cfg in CONFIGS.values():
-        cfg["rope"] = bool(args.rope)
     if args.stage == "all":
-        log(f"budget {args.minutes} min on {args.device} -> {out}")
-        orchestrate(args, out)
+        log(f"recipe with a {args.minutes:.0f}-minute cap on {device} -> {args.out} (work folder {WORK})")
+        orchestrate(args)
         log(f"all done in {(time.time() - t_start) / 60:.1f} min")
+    elif args.stage == "data":
+        prepare_data(args.out)
     elif args.stage in ("draft", "target"):
-        stage_lm(args.stage, args, out, total)
-    elif args.stage.startswith("sample-"):
-        stage_sample(args.stage[len("sample-"):], total)
+        stage_lm(args.stage, args, device)
     elif args.stage == "manifest":
-        write_manifest(args, out)
+        write_manifest(args, args.out)
+    elif args.stage.startswith("sample-"):
+        name = args.stage[len("sample-"):]
+        prm.stage_sample(name, args, device, work_path, load_lm, PRM_DATA_SEED + (0 if name == "draft" else 1))
     else:
-        stage_prm(args, out, total, t_start)
+        stage_prm(args, device)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,22 @@
-"""Time-budgeted training loop shared by the LMs and the PRM."""
+"""Token-budgeted training loop shared by the LMs and the PRM.
+
+The schedule (linear warmup, cosine decay) follows progress = max(tokens / budget,
+seconds / time cap), so the same recipe runs to its token budget on a fast machine
+and stops gracefully at the wall-clock cap on a slow one. Progress lines carry an
+ETA; a resumable checkpoint is written every few minutes.
+"""
 import math
-import random
+import os
 import time
 
 import torch
 import torch.nn.functional as F
 
 
-def lr_at(frac, base, warmup_frac, min_ratio=0.05):
-    if frac < warmup_frac:
-        return base * max(frac / warmup_frac, 0.02)
-    p = min(1.0, (frac - warmup_frac) / max(1e-9, 1 - warmup_frac))
+def lr_at(progress, base, warmup, min_ratio=0.05):
+    if progress < warmup:
+        return base * max(progress / warmup, 0.02)
+    p = min(1.0, (progress - warmup) / max(1e-9, 1 - warmup))
     return base * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
@@ -22,46 +28,97 @@ def make_optimizer(model, lr, wd=0.05):
                              lr=lr, betas=(0.9, 0.98), eps=1e-8)
 
 
-def train_timed(model, name, batches_fn, loss_fn, seconds, lr, device, seed, warmup_frac=0.04, log_every=20.0):
-    """Trains until `seconds` of wall clock are spent; LR follows warmup + cosine on the time fraction.
+def fmt_minutes(seconds):
+    return f"{seconds / 60:.1f}m"
 
-    batches_fn(epoch) -> iterable of batches; loss_fn(model, batch) -> (loss, n_tokens).
+
+def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_seconds, lr, device, seed,
+                   warmup=0.02, checkpoint_path=None, checkpoint_every=300.0, evaluate=None, eval_points=10,
+                   resume=False, log_every=30.0):
+    """Trains until budget_tokens are seen or max_seconds pass, whichever is first.
+
+    next_batch(progress) -> batch (tensors on the CPU); loss_fn(model, batch) -> (loss, n_tokens);
+    evaluate(model) -> dict, run at eval_points evenly spaced progress marks and at the end.
+    Returns {"steps", "tokens", "seconds", "loss", "stoppedBy", "curve"}.
     """
     torch.manual_seed(seed)
     model.to(device).train()
     opt = make_optimizer(model, lr)
-    t0 = time.time()
-    last_log = t0
-    step, tokens, epoch = 0, 0, 0
-    ema = None
-    finished = False
-    while not finished:
-        for batch in batches_fn(epoch):
-            frac = (time.time() - t0) / seconds
-            if frac >= 1.0:
-                finished = True
-                break
-            for g in opt.param_groups:
-                g["lr"] = lr_at(frac, lr, warmup_frac)
-            loss, n = loss_fn(model, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            step += 1
-            tokens += n
-            ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
-            now = time.time()
-            if now - last_log >= log_every:
-                el = now - t0
-                print(f"[{name}] step {step} ep {epoch} loss {ema:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                      f"tok/s {tokens / el:.0f} elapsed {el / 60:.1f}m eta {max(0, seconds - el) / 60:.1f}m", flush=True)
-                last_log = now
-        epoch += 1
+    state = {"step": 0, "tokens": 0, "seconds": 0.0, "ema": None, "curve": [], "next_eval": 1}
+    if resume and checkpoint_path and os.path.exists(checkpoint_path):
+        ck = torch.load(checkpoint_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        state = ck["state"]
+        torch.set_rng_state(ck["rng"])
+        print(f"[{name}] resumed at step {state['step']}, {state['tokens']} tokens, "
+              f"{fmt_minutes(state['seconds'])} trained", flush=True)
+    t0 = time.time() - state["seconds"]
+    last_log = last_ck = time.time()
+
+    def progress_now():
+        return max(state["tokens"] / budget_tokens, (time.time() - t0) / max_seconds)
+
+    def save_checkpoint():
+        if checkpoint_path:
+            state["seconds"] = time.time() - t0
+            tmp = checkpoint_path + ".tmp"
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                        "rng": torch.get_rng_state()}, tmp)
+            os.replace(tmp, checkpoint_path)
+
+    def run_eval():
+        if evaluate is None:
+            return
+        model.eval()
+        t = time.time()
+        metrics = evaluate(model)
+        model.train()
+        point = {"tokens": state["tokens"], "steps": state["step"], "minutes": round((time.time() - t0) / 60, 2),
+                 "loss": None if state["ema"] is None else round(state["ema"], 5), **metrics}
+        state["curve"].append(point)
+        print(f"[{name}] eval at {state['tokens']} tokens: {metrics} ({time.time() - t:.0f}s)", flush=True)
+
+    stopped_by = "tokens"
+    while True:
+        progress = progress_now()
+        if progress >= 1.0:
+            stopped_by = "tokens" if state["tokens"] >= budget_tokens else "time"
+            break
+        if evaluate is not None and progress >= state["next_eval"] / eval_points:
+            state["next_eval"] += 1
+            run_eval()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(progress, lr, warmup)
+        loss, n = loss_fn(model, next_batch(progress))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        state["step"] += 1
+        state["tokens"] += n
+        value = loss.item()
+        state["ema"] = value if state["ema"] is None else 0.98 * state["ema"] + 0.02 * value
+        now = time.time()
+        if now - last_log >= log_every:
+            elapsed = now - t0
+            p = progress_now()
+            eta = elapsed / max(p, 1e-9) * (1 - p)
+            print(f"[{name}] {100 * p:5.1f}% step {state['step']} loss {state['ema']:.4f} "
+                  f"lr {opt.param_groups[0]['lr']:.2e} tok/s {state['tokens'] / elapsed:.0f} "
+                  f"elapsed {fmt_minutes(elapsed)} eta {fmt_minutes(eta)}", flush=True)
+            last_log = now
+        if now - last_ck >= checkpoint_every:
+            save_checkpoint()
+            last_ck = now
+    run_eval()
+    save_checkpoint()
     model.eval()
-    el = time.time() - t0
-    print(f"[{name}] done: {step} steps, {tokens} tokens, {el:.0f}s, final loss {ema:.4f}", flush=True)
-    return {"steps": step, "tokens": tokens, "seconds": el, "loss": ema}
+    state["seconds"] = time.time() - t0
+    print(f"[{name}] done ({stopped_by}): {state['step']} steps, {state['tokens']} tokens, "
+          f"{fmt_minutes(state['seconds'])}, final loss {state['ema']:.4f}", flush=True)
+    return {"steps": state["step"], "tokens": state["tokens"], "seconds": state["seconds"], "loss": state["ema"],
+            "stoppedBy": stopped_by, "curve": state["curve"]}
 
 
 def lm_loss(model, batch, device):

@@ -1,39 +1,51 @@
-"""PRM data: solutions sampled from the trained LMs (plus canonical ones),
-labelled per step by the step checker; BCE at step-end positions only."""
+"""The process reward model: data, training and the metrics that matter for search.
+
+Data, labelled per step by the step checker (a step is right when it keeps the value
+of the expression before it, and every step before it was right):
+  - solutions sampled from the trained draft and target (their own mistakes);
+  - hard negatives: canonical prefixes ending in a near-miss step (a digit of the
+    computed number changed, the wrong operation, a copy error, a skipped or
+    reordered operation), from scripts/train/hard-negatives.ts;
+  - canonical solutions (clean positives).
+The PRM starts from the trained target (same body, a scalar head): checking
+"1880+47 = 1927" takes the arithmetic the target already has.
+
+Metrics are measured the way search uses the PRM: among candidates for the same
+prefix (pairwise AUC within a candidate set, top-1 pick rate) and best-of-8 over
+whole solutions, on the validation problems, which no stage trains on.
+"""
+import json
+import os
 import random
+import subprocess
 import time
 
 import torch
 import torch.nn.functional as F
 
-from data import label_solution, prompt_text
-from evaluate import generate, auc
-from model import encode, PAD, STOI
+from data import REPO, label_solution, prompt_text, held_out_questions, load_jsonl, make_batches
+from evaluate import generate, auc, extract_answer
+from model import encode, PAD, STOI, EOS, MAX_POSITIONS, Decoder
 
 NL = STOI["\n"]
+SAMPLES_PER_MODEL = 20_000
+SAMPLING_TEMPERATURES = [0.7, 1.0]
+HARD_NEGATIVES = 40_000
+CANONICAL = 15_000
+METRIC_PROBLEMS = 150
+CANDIDATES = 8
+CANDIDATE_TEMPERATURE = 0.8
 
 
-def sample_solutions(models, problems, seconds, temperatures, seed, batch_size=256):
-    """Round-robin over (model, temperature) until the time budget is spent."""
-    gen = torch.Generator().manual_seed(seed)
-    t0 = time.time()
-    out, i, k = [], 0, 0
-    while time.time() - t0 < seconds and i < len(problems):
-        name, model = models[k % len(models)]
-        temp = temperatures[(k // len(models)) % len(temperatures)]
-        chunk = problems[i:i + batch_size]
-        texts = generate(model, [prompt_text(p["question"]) for p in chunk], temperature=temp, generator=gen,
-                         batch_size=batch_size)
-        for p, (t, ended) in zip(chunk, texts):
-            out.append({"problem": p, "text": t, "ended": ended, "source": f"{name}@{temp}"})
-        i += batch_size
-        k += 1
-        print(f"[prm-data] sampled {len(out)} solutions ({time.time() - t0:.0f}s)", flush=True)
-    return out
+def log(msg):
+    print(msg, flush=True)
 
+
+# ---- data ----
 
 def build_example(problem, text, ended):
-    """Token ids, positions of step-end tokens and their labels."""
+    """Token ids, positions of step-end tokens and their labels (the runtime reads the
+    score at each step's newline, and at <eos> after the answer line)."""
     labels, complete = label_solution(problem["question"], text, problem["answer"])
     prompt = prompt_text(problem["question"])
     ids = encode(prompt + text, bos=True, eos=False)
@@ -45,13 +57,12 @@ def build_example(problem, text, ended):
             positions.append(base + j)
             ys.append(1.0 if labels[line_no] else 0.0)
             line_no += 1
-    if ended and len(ids) < 256:
-        ids.append(STOI["<eos>"])
-        # eos: the whole solution is right (every step right and it ended with the answer line)
+    if ended and complete and len(ids) < MAX_POSITIONS:
+        ids.append(EOS)
         positions.append(len(ids) - 1)
-        ys.append(1.0 if (complete and labels and all(labels)) else 0.0)
-    ids = ids[:256]
-    keep = [(p, y) for p, y in zip(positions, ys) if p < 256]
+        ys.append(1.0 if (labels and all(labels)) else 0.0)
+    ids = ids[:MAX_POSITIONS]
+    keep = [(p, y) for p, y in zip(positions, ys) if p < MAX_POSITIONS]
     return ids, [p for p, _ in keep], [y for _, y in keep]
 
 
@@ -75,27 +86,203 @@ def prm_loss_fn(pos_weight, device):
     def fn(model, batch):
         ids, attn, target, weight = (t.to(device) for t in batch)
         logits = model.train_forward(ids, attn)
-        # class balance: positives weighted by pos_weight (= n_neg / n_pos)
+        # Class balance: positives weighted by pos_weight (= n_neg / n_pos).
         w = weight * torch.where(target > 0.5, torch.full_like(target, pos_weight), torch.ones_like(target))
         loss = (F.binary_cross_entropy_with_logits(logits, target, reduction="none") * w).sum() / w.sum().clamp(min=1)
         return loss, int(attn.sum())
     return fn
 
 
+def stage_sample(name, args, device, work_path, load_lm, seed):
+    """Whole solutions sampled from a trained LM on its half of the PRM problem pool."""
+    held = held_out_questions()
+    problems = [r for r in load_jsonl(work_path("prm-problems.jsonl")) if r["question"] not in held]
+    half = len(problems) // 2
+    pool = (problems[:half] if name == "draft" else problems[half:])[:SAMPLES_PER_MODEL]
+    model = load_lm(name, device)
+    gen = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    out = []
+    chunk = 512
+    for i in range(0, len(pool), chunk):
+        part = pool[i:i + chunk]
+        temp = SAMPLING_TEMPERATURES[(i // chunk) % len(SAMPLING_TEMPERATURES)]
+        for p, (text, ended) in zip(part, generate(model, [prompt_text(p["question"]) for p in part],
+                                                   temperature=temp, generator=gen)):
+            out.append({"id": p["id"], "text": text, "ended": ended, "source": f"{name}@{temp}"})
+        done = len(out) / len(pool)
+        el = time.time() - t0
+        log(f"[sample-{name}] {len(out)}/{len(pool)} solutions, {el / 60:.1f}m, eta {el / done * (1 - done) / 60:.1f}m")
+    with open(work_path(f"samples-{name}.jsonl"), "w") as f:
+        for s in out:
+            f.write(json.dumps(s) + "\n")
+
+
+def hard_negatives(path, seed):
+    if not os.path.exists(path):
+        subprocess.run(["npx", "--no-install", "tsx", "scripts/train/hard-negatives.ts", "--seed", str(seed),
+                        "--count", str(HARD_NEGATIVES), "--out", path], cwd=REPO, check=True)
+    return load_jsonl(path)
+
+
+def prm_training_set(work_path, seed):
+    held = held_out_questions()
+    problems = {r["id"]: r for r in load_jsonl(work_path("prm-problems.jsonl")) if r["question"] not in held}
+    examples, sources = [], {}
+
+    def add(problem, text, ended, source):
+        ex = build_example(problem, text, ended)
+        if ex[1]:
+            examples.append(ex)
+            sources[source] = sources.get(source, 0) + 1
+
+    used = set()
+    for name in ("draft", "target"):
+        for s in load_jsonl(work_path(f"samples-{name}.jsonl")):
+            used.add(s["id"])
+            add(problems[s["id"]], s["text"], s["ended"], name)
+    for r in hard_negatives(work_path("prm-hard-negatives.jsonl"), seed + 1):
+        if r["question"] not in held:
+            add(r, r["text"], False, "hard-negative")
+    for p in [p for pid, p in problems.items() if pid not in used][:CANONICAL]:
+        add(p, p["text"][len(prompt_text(p["question"])):], True, "canonical")
+    return examples, sources
+
+
+def init_from_lm(prm, lm):
+    """Copies every weight but the head (the LM's vocabulary head has no PRM counterpart)."""
+    state = {k: v for k, v in lm.state_dict().items() if not k.startswith("head.")}
+    missing, unexpected = prm.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.startswith("head.") for k in missing), (missing, unexpected)
+
+
+# ---- metrics ----
+
 @torch.no_grad()
-def prm_metrics(model, examples, device, batch=128):
-    model.eval()
+def prm_scores(prm, items, batch=64):
+    """items: (question, text, ended) -> score at the last step end (after <eos> when ended)."""
+    device = next(prm.parameters()).device
+    out = []
+    for s in range(0, len(items), batch):
+        part = items[s:s + batch]
+        seqs = [encode(prompt_text(q) + t, bos=True, eos=ended)[:MAX_POSITIONS] for q, t, ended in part]
+        T = max(len(x) for x in seqs)
+        ids = torch.full((len(seqs), T), PAD, dtype=torch.long)
+        attn = torch.zeros((len(seqs), T), dtype=torch.long)
+        for r, x in enumerate(seqs):
+            ids[r, :len(x)] = torch.tensor(x)
+            attn[r, :len(x)] = 1
+        p = torch.sigmoid(prm.train_forward(ids.to(device), attn.to(device))).cpu()
+        out += [float(p[r, len(x) - 1]) for r, x in enumerate(seqs)]
+    return out
+
+
+def within_set_auc(sets):
+    """Pairwise AUC over (right, wrong) pairs drawn from the same candidate set."""
+    wins = pairs = 0.0
+    for scores, labels in sets:
+        pos = [s for s, y in zip(scores, labels) if y]
+        neg = [s for s, y in zip(scores, labels) if not y]
+        for a in pos:
+            for b in neg:
+                wins += 1.0 if a > b else 0.5 if a == b else 0.0
+                pairs += 1
+    return wins / pairs if pairs else float("nan"), int(pairs)
+
+
+def candidate_set_metrics(prm, lm, problems, gen):
+    """Next-step candidates sampled by one LM for canonical prefixes of each problem."""
+    prefixes = []
+    for p in problems:
+        lines = p["text"][len(prompt_text(p["question"])):].split("\n")[:-1]
+        for k in range(len(lines)):
+            prefixes.append((p, "".join(line + "\n" for line in lines[:k])))
+    sets = []
+    for s in range(0, len(prefixes), 32):
+        part = prefixes[s:s + 32]
+        prompts = [prompt_text(p["question"]) + prefix for p, prefix in part for _ in range(CANDIDATES)]
+        outs = generate(lm, prompts, temperature=CANDIDATE_TEMPERATURE, generator=gen, stop_at_newline=True)
+        items, labels = [], []
+        for i, (p, prefix) in enumerate(part):
+            for text, ended in outs[i * CANDIDATES:(i + 1) * CANDIDATES]:
+                line = text if text.endswith("\n") else text + "\n"
+                full = prefix + line
+                step_labels, complete = label_solution(p["question"], full, p["answer"])
+                items.append((p["question"], full, complete))
+                labels.append(bool(step_labels) and len(step_labels) == full.count("\n") and step_labels[-1])
+        scores = prm_scores(prm, items)
+        for i in range(len(part)):
+            sets.append((scores[i * CANDIDATES:(i + 1) * CANDIDATES], labels[i * CANDIDATES:(i + 1) * CANDIDATES]))
+    mixed = [st for st in sets if any(st[1]) and not all(st[1])]
+    a, pairs = within_set_auc(sets)
+    top = [st[1][max(range(len(st[0])), key=lambda j: st[0][j])] for st in mixed]
+    rand = [sum(st[1]) / len(st[1]) for st in mixed]
+    return {"withinSetAuc": a, "pairs": pairs, "sets": len(sets), "mixedSets": len(mixed),
+            "candidateAccuracy": sum(sum(st[1]) for st in sets) / (CANDIDATES * len(sets)),
+            "top1RightInMixedSets": sum(top) / max(1, len(top)), "randomRightInMixedSets": sum(rand) / max(1, len(rand))}
+
+
+def best_of_n_metrics(prm, lm, problems, gen):
+    """Eight whole solutions per problem; the PRM's pick (score after the last step) vs a random one."""
+    prompts = [prompt_text(p["question"]) for p in problems for _ in range(CANDIDATES)]
+    outs = generate(lm, prompts, temperature=CANDIDATE_TEMPERATURE, generator=gen)
+    items = [(prompts[i][len("Q: "):-1], text, ended) for i, (text, ended) in enumerate(outs)]
+    scores = prm_scores(prm, items)
+    pick = rand = oracle = 0.0
+    for i, p in enumerate(problems):
+        right = [extract_answer(t) == p["answer"] for t, _ in outs[i * CANDIDATES:(i + 1) * CANDIDATES]]
+        sc = scores[i * CANDIDATES:(i + 1) * CANDIDATES]
+        pick += right[max(range(CANDIDATES), key=lambda j: sc[j])]
+        rand += sum(right) / CANDIDATES
+        oracle += any(right)
+    n = len(problems)
+    return {"pickAccuracy": pick / n, "randomPickAccuracy": rand / n, "oracleAccuracy": oracle / n}
+
+
+def search_metrics(prm, lms, problems, seed):
+    gen = torch.Generator().manual_seed(seed)
+    out = {}
+    for name, lm in lms.items():
+        t = time.time()
+        out[name] = {"candidateSets": candidate_set_metrics(prm, lm, problems, gen),
+                     "bestOf8": best_of_n_metrics(prm, lm, problems, gen)}
+        log(f"[prm] metrics on {name} candidates ({time.time() - t:.0f}s): {json.dumps(out[name])}")
+    return out
+
+
+def pooled_metrics(prm, examples, batch=128):
+    device = next(prm.parameters()).device
     scores, labels = [], []
-    for s in range(0, len(examples), batch):
-        idx = list(range(s, min(len(examples), s + batch)))
-        ids, attn, target, weight = collate_prm(examples, idx)
-        p = torch.sigmoid(model.train_forward(ids.to(device), attn.to(device))).cpu()
-        m = weight > 0
-        scores += p[m].tolist()
-        labels += [int(x) for x in target[m].tolist()]
-    acc = sum((sc >= 0.5) == bool(l) for sc, l in zip(scores, labels)) / max(1, len(labels))
-    pos = sum(labels)
-    bal = 0.5 * (sum(sc >= 0.5 for sc, l in zip(scores, labels) if l) / max(1, pos)
-                 + sum(sc < 0.5 for sc, l in zip(scores, labels) if not l) / max(1, len(labels) - pos))
-    return {"auc": auc(scores, labels), "accuracy": acc, "balancedAccuracy": bal, "n": len(labels),
-            "positiveRate": pos / max(1, len(labels))}
+    with torch.no_grad():
+        for s in range(0, len(examples), batch):
+            ids, attn, target, weight = collate_prm(examples, list(range(s, min(len(examples), s + batch))))
+            p = torch.sigmoid(prm.train_forward(ids.to(device), attn.to(device))).cpu()
+            m = weight > 0
+            scores += p[m].tolist()
+            labels += [int(x) for x in target[m].tolist()]
+    return {"pooledStepAuc": auc(scores, labels), "heldOutSteps": len(labels),
+            "heldOutPositiveRate": sum(labels) / max(1, len(labels))}
+
+
+def split_held_out(examples, seed, share=0.05):
+    rng = random.Random(seed)
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    cut = int(len(order) * share)
+    return [examples[i] for i in order[cut:]], [examples[i] for i in order[:cut]]
+
+
+def prm_batches(examples, tokens_per_batch, seed):
+    rng = random.Random(seed)
+    queue = []
+
+    def next_batch(_progress):
+        if not queue:
+            queue.extend(make_batches(examples, tokens_per_batch, rng))
+        return collate_prm(examples, queue.pop())
+    return next_batch
+
+
+def new_prm(cfg):
+    torch.manual_seed(cfg["seed"])
+    return Decoder(cfg["d_model"], cfg["n_layers"], cfg["n_heads"], "prm", rope=True)

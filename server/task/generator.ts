@@ -76,3 +76,40 @@ export function generateProblems(seed: number, count: number): ProblemWithSoluti
   }
   return out;
 }
+
+/**
+ * One-operation drills for training ("Q: 1927-20" = 1907), drawn like the operations
+ * inside canonical solutions: sums and differences of numbers up to four digits,
+ * products of two-digit numbers, of a larger number and a digit, all in [0, 9999].
+ * Solved by the canonical solver, so a two-digit product drill shows its split.
+ */
+export function generateDrills(seed: number, count: number): ProblemWithSolution[] {
+  const rng = createRng(seed);
+  const magnitude = (): number => (rng.next() < 0.5 ? rng.int(0, 99) : rng.int(100, MAX_VALUE));
+  const out: ProblemWithSolution[] = [];
+  while (out.length < count) {
+    const op = rng.pick(['+', '-', '*'] as const);
+    let a: number;
+    let b: number;
+    if (op === '*') {
+      const shape = rng.next();
+      if (shape < 0.6) [a, b] = [rng.int(0, 99), rng.int(0, 99)];
+      else if (shape < 0.8) [a, b] = [rng.int(100, 999), rng.int(0, 99)];
+      else [a, b] = [rng.int(1000, MAX_VALUE), rng.int(0, 9)];
+      if (rng.next() < 0.5) [a, b] = [b, a];
+    } else {
+      [a, b] = [magnitude(), rng.next() < 0.6 ? rng.int(0, 99) : magnitude()];
+    }
+    const question = `${a}${op}${b}`;
+    const solution = canonicalSolution(question, { questionRules: false });
+    if (!inRange(solution)) continue;
+    out.push({
+      id: `d${seed}-${String(out.length).padStart(6, '0')}`,
+      question,
+      answer: solution.answer,
+      steps: solution.steps,
+      text: formatSolutionText(question, solution.steps, solution.answer),
+    });
+  }
+  return out;
+}

@@ -13,6 +13,6 @@ export {
 } from './parse-expression';
 export { canonicalSolution, canonicalStep, type CanonicalSolution } from './canonical-solution';
 export { formatAnswer, formatPrompt, formatSolutionText, formatStep, parseLine, type ParsedLine } from './format';
-export { generateOne, generateProblems, MAX_OPERATIONS, MAX_VALUE, MIN_OPERATIONS, type Problem, type ProblemWithSolution } from './generator';
+export { generateDrills, generateOne, generateProblems, MAX_OPERATIONS, MAX_VALUE, MIN_OPERATIONS, type Problem, type ProblemWithSolution } from './generator';
 export { extractAnswer, grade } from './grader';
 export { checkStep, type StepCheck } from './step-checker';
