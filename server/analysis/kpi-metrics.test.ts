@@ -1,29 +1,23 @@
 import { LATENCY_BUCKET_COUNT, latencyHistogram, LATENCY_BUCKET_BOUNDS } from './latency-buckets';
+import { contribution } from './outcome';
+import { addSums as addRollupSums } from './rollup-sums';
 import { addCounts, addSums, compareArms, emptySums, histogramQuantile, METRICS, variantKpis, wilsonInterval, type ArmData } from './kpi-metrics';
 
 const EDGES = [0, ...LATENCY_BUCKET_BOUNDS];
 
+/** An arm of ok requests, summed through the outcome model as the writer does. */
 function arm(variant: string, latencies: number[], costs: number[], correct: (boolean | null)[]): ArmData {
   const s = emptySums(variant);
-  latencies.forEach((l, i) => {
-    const c = costs[i]!;
-    s.n += 1;
-    s.latencySum += l;
-    s.latencySumSq += l * l;
-    s.costSum += c;
-    s.costSumSq += c * c;
-    const k = correct[i];
-    if (k !== null && k !== undefined) {
-      s.graded += 1;
-      s.gradedCostSum += c;
-      s.gradedCostSumSq += c * c;
-      if (k) {
-        s.correct += 1;
-        s.costCorrectSum += c;
-      }
-    }
+  const counts = new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
+  latencies.forEach((latencyMs, i) => {
+    const c = contribution({
+      status: 'ok', latencyMs, costUsd: costs[i]!, correct: correct[i] ?? null,
+      draftTokens: 0, targetTokens: 0, prmTokens: 0, draftAcceptance: null, targetFallbacks: null,
+    });
+    addRollupSums(s, c);
+    if (c.latencyBucket !== null) counts[c.latencyBucket]! += 1;
   });
-  return { sums: s, histogram: { bounds: EDGES, counts: latencyHistogram(latencies) } };
+  return { sums: s, histogram: { bounds: EDGES, counts } };
 }
 
 describe('wilsonInterval', () => {

@@ -9,7 +9,8 @@ import {
   type TestResult,
 } from './stats';
 import type { VariantSums } from './kpi-repository';
-import { zeroSums, type RollupSums } from './rollup-sums';
+import { kpiOf } from './outcome';
+import { addSums as addRollupSums, zeroSums } from './rollup-sums';
 
 /**
  * Pure arithmetic from rollup sums to the results contract: per-arm KPIs and
@@ -31,9 +32,10 @@ export interface LatencyQuantiles {
 export interface VariantKpis {
   n: number;
   errors: number;
+  timeouts: number;
   graded: number;
   correct: number;
-  /** Over graded requests only; null when nothing is graded. */
+  /** Over graded requests, a labelled failure counting as wrong (outcome.ts); null when nothing is graded. */
   accuracy: number | null;
   /** Wilson score interval at 1−α. */
   accuracyCi: [number, number] | null;
@@ -47,6 +49,7 @@ export interface VariantKpis {
   tokensTotal: { draft: number; target: number; prm: number };
   /** Mean per-request draft acceptance over SPECS requests that report one. */
   draftAcceptance: number | null;
+  /** (errors + timeouts) / requests. */
   errorRate: number | null;
   fallbacks: number;
 }
@@ -82,12 +85,7 @@ export function emptySums(variant: string): VariantSums {
   return { variant, ...zeroSums() };
 }
 
-const SUM_KEYS = Object.keys(zeroSums()) as (keyof RollupSums)[];
-
-export function addSums(into: VariantSums, x: VariantSums): VariantSums {
-  for (const k of SUM_KEYS) into[k] += x[k];
-  return into;
-}
+export const addSums = (into: VariantSums, x: VariantSums): VariantSums => addRollupSums(into, x);
 
 export function addCounts(into: number[], x: readonly number[]): number[] {
   for (let i = 0; i < x.length; i++) into[i] = (into[i] ?? 0) + (x[i] ?? 0);
@@ -124,22 +122,23 @@ export function variantKpis(arm: ArmData, alpha = 0.05): VariantKpis {
   return {
     n: s.n,
     errors: s.errors,
+    timeouts: s.timeouts,
     graded: s.graded,
     correct: s.correct,
-    accuracy: div(s.correct, s.graded),
+    accuracy: kpiOf.accuracy(s),
     accuracyCi: wilsonInterval(s.correct, s.graded, alpha),
     latency: {
-      mean: div(s.latencySum, s.n),
+      mean: kpiOf.latencyMean(s),
       p50: histogramQuantile(arm.histogram, 0.5),
       p95: histogramQuantile(arm.histogram, 0.95),
       p99: histogramQuantile(arm.histogram, 0.99),
     },
-    costPerRequest: div(s.costSum, s.n),
-    costPerCorrect: div(s.gradedCostSum, s.correct),
+    costPerRequest: kpiOf.costPerRequest(s),
+    costPerCorrect: kpiOf.costPerCorrect(s),
     tokens: { draft: div(s.draftTokens, s.n), target: div(s.targetTokens, s.n), prm: div(s.prmTokens, s.n) },
     tokensTotal: { draft: s.draftTokens, target: s.targetTokens, prm: s.prmTokens },
     draftAcceptance: div(s.draftAcceptanceSum, s.draftAcceptanceN),
-    errorRate: div(s.errors, s.n),
+    errorRate: kpiOf.failureRate(s),
     fallbacks: s.fallbacks,
   };
 }
@@ -176,7 +175,7 @@ export const METRICS: readonly MetricSpec[] = [
     defaultDifference: 'relative',
     value: (k) => k.latency.mean,
     test: (b, t, o) =>
-      compareMeans(meanOf(b.sums.n, b.sums.latencySum, b.sums.latencySumSq), meanOf(t.sums.n, t.sums.latencySum, t.sums.latencySumSq), o),
+      compareMeans(meanOf(b.sums.latencyN, b.sums.latencySum, b.sums.latencySumSq), meanOf(t.sums.latencyN, t.sums.latencySum, t.sums.latencySumSq), o),
   },
   quantileMetric('latencyP50', 0.5, (k) => k.latency.p50),
   quantileMetric('latencyP95', 0.95, (k) => k.latency.p95),

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { RollupSums } from './rollup-sums';
+import { ROLLUP_SUM_KEYS, SUM_COLUMNS, UNIT_SUM_KEYS, type RollupSums, type UnitSums } from './rollup-sums';
 
 /**
  * SQL over `request_rollup` (per-minute sufficient statistics), so a results
@@ -60,17 +60,12 @@ export interface KpiRepository {
   cells(filter: RollupFilter, granularity: Granularity, histLength: number, range?: HistRange): Promise<TimeCell[]>;
   /** First and last minute bucket with data. */
   span(filter: RollupFilter): Promise<{ first: Date; last: Date } | null>;
+  /** Per-unit-bucket totals of one analysis stage, per variant. */
+  unitBuckets(experiment: string, stage: number): Promise<(UnitSums & { variant: string; unitBucket: number })[]>;
 }
 
-const SUM_COLUMNS = `
-  sum(n)::float8 AS n, sum(errors)::float8 AS errors, sum(graded)::float8 AS graded, sum(correct)::float8 AS correct,
-  sum(latency_sum)::float8 AS "latencySum", sum(latency_sum_sq)::float8 AS "latencySumSq",
-  sum(cost_sum)::float8 AS "costSum", sum(cost_sum_sq)::float8 AS "costSumSq",
-  sum(graded_cost_sum)::float8 AS "gradedCostSum", sum(graded_cost_sum_sq)::float8 AS "gradedCostSumSq",
-  sum(cost_correct_sum)::float8 AS "costCorrectSum",
-  sum(draft_tokens)::float8 AS "draftTokens", sum(target_tokens)::float8 AS "targetTokens", sum(prm_tokens)::float8 AS "prmTokens",
-  sum(draft_acceptance_sum)::float8 AS "draftAcceptanceSum", sum(draft_acceptance_n)::float8 AS "draftAcceptanceN",
-  sum(fallbacks)::float8 AS fallbacks`;
+const SUM_SELECT = ROLLUP_SUM_KEYS.map((k) => `sum(${SUM_COLUMNS[k].column})::float8 AS "${k}"`).join(', ');
+const UNIT_SELECT = UNIT_SUM_KEYS.map((k) => `sum(${SUM_COLUMNS[k].column})::float8 AS "${k}"`).join(', ');
 
 // `$n::int IS NULL OR …` keeps one statement per query; node-pg sends unnamed
 // statements, so Postgres plans each call with the actual values (custom plan).
@@ -116,7 +111,7 @@ export function createKpiRepository({ pool }: { pool: Pool }): KpiRepository {
       // its cost is linear in the positions summed (hence `range`).
       const hist = Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => `coalesce(sum(latency_hist[${lo + i + 1}]), 0)`).join(', ');
       const r = await pool.query<TimeCell>(
-        `SELECT stage, date_trunc($5, bucket) AS bucket, variant, ${SUM_COLUMNS}, ARRAY[${hist}]::float8[] AS hist
+        `SELECT stage, date_trunc($5, bucket) AS bucket, variant, ${SUM_SELECT}, ARRAY[${hist}]::float8[] AS hist
            FROM request_rollup WHERE ${WHERE}
           GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
         [...params(filter), granularity(g)],
@@ -127,6 +122,15 @@ export function createKpiRepository({ pool }: { pool: Pool }): KpiRepository {
         for (let i = 0; i < row.hist.length; i++) dense[lo + i] = row.hist[i]!;
         return { ...row, hist: dense };
       });
+    },
+
+    async unitBuckets(experiment, stage) {
+      const r = await pool.query<UnitSums & { variant: string; unitBucket: number }>(
+        `SELECT variant, unit_bucket AS "unitBucket", ${UNIT_SELECT} FROM request_unit_rollup
+          WHERE experiment = $1 AND stage = $2 GROUP BY 1, 2 ORDER BY 1, 2`,
+        [experiment, stage],
+      );
+      return r.rows;
     },
 
     async span(filter) {

@@ -1,8 +1,10 @@
 import { NotFoundError, ValidationError } from '../errors';
+import { kpiOf } from './outcome';
 import { adjustPValues, sampleRatioMismatch, SRM_P_THRESHOLD, type AdjustMethod, type Histogram } from './stats';
 import { LATENCY_BUCKET_BOUNDS, LATENCY_BUCKET_COUNT, LATENCY_BUCKET_LOWER_BOUNDS } from './latency-buckets';
 import { createCellReader, GRANULARITY_MS, type KpiCacheOptions } from './kpi-cell-cache';
 import type { ExperimentRef, Granularity, KpiRepository, RollupFilter, TimeCell, VariantSums } from './kpi-repository';
+import type { UnitSums } from './rollup-sums';
 import {
   addCounts,
   addSums,
@@ -92,6 +94,8 @@ export interface StageData {
   stage: number;
   expectedShare: number;
   arms: Record<VariantName, ArmData>;
+  /** Per-unit-bucket totals per arm (for variances when units repeat). */
+  units: Record<VariantName, (UnitSums & { unitBucket: number })[]>;
   kpis: Record<VariantName, VariantKpis>;
 }
 
@@ -219,10 +223,10 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
         variant: m.variant,
         n: m.sums.n,
         graded: m.sums.graded,
-        accuracy: m.sums.graded > 0 ? m.sums.correct / m.sums.graded : null,
-        latencyMean: m.sums.n > 0 ? m.sums.latencySum / m.sums.n : null,
+        accuracy: kpiOf.accuracy(m.sums),
+        latencyMean: kpiOf.latencyMean(m.sums),
         latencyP95: histogramQuantile({ bounds: HISTOGRAM_EDGES, counts: m.hist }, 0.95),
-        costPerRequest: m.sums.n > 0 ? m.sums.costSum / m.sums.n : null,
+        costPerRequest: kpiOf.costPerRequest(m.sums),
       }));
   }
 
@@ -288,13 +292,18 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
       const e = await experimentOrThrow(key);
       const stage = stageArg ?? e.stage;
       // Day cells: the gate needs totals only, and a stage rarely spans many days.
-      const arms = mergeArms(await cells.read({ experiment: e.key, stage }, 'day'));
-      const shares = await repo.stageShares(e.id);
+      const [merged, shares, buckets] = await Promise.all([
+        cells.read({ experiment: e.key, stage }, 'day'),
+        repo.stageShares(e.id),
+        repo.unitBuckets(e.key, stage),
+      ]);
+      const arms = mergeArms(merged);
       return {
         experiment: e,
         stage,
         expectedShare: shares.get(stage) ?? e.specsShare,
         arms: { baseline: arms.baseline, specs: arms.specs },
+        units: { baseline: buckets.filter((b) => b.variant === 'baseline'), specs: buckets.filter((b) => b.variant === 'specs') },
         kpis: { baseline: variantKpis(arms.baseline), specs: variantKpis(arms.specs) },
       };
     },

@@ -6,7 +6,7 @@ import { formatPrompt } from '../task/format';
 import { parseQuestion } from '../task/parse-expression';
 import { isAppError } from '../errors/index';
 import { emptyUsage, type Usage } from './accounting';
-import { ModelLoadError, QuestionValidationError } from './errors';
+import { DecodeAttemptError, ModelLoadError, QuestionValidationError } from './errors';
 import { loadManifest, loadModelSession, type Manifest, type ModelSession } from './model-session';
 import { onnxLanguageModel, onnxRewardModel } from './onnx-models';
 import { parseSolveOptions, type SolveOptions, type SolveOptionsInput, type Strategy } from './options';
@@ -86,7 +86,12 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
       const usage = emptyUsage();
       const ctx = (role: ModelRole): ModelContext => ({ session: sessions[role], tokenizer, usage: usage[role] });
       const prompt = formatPrompt(question);
-      const search = await runStrategy(options, prompt, ctx);
+      let search: SearchResult;
+      try {
+        search = await runStrategy(options, prompt, ctx);
+      } catch (err) {
+        throw new DecodeAttemptError(err, usage);
+      }
       const solution = search.steps.map((s) => s.text).join('');
       return {
         strategy: options.strategy,

@@ -1,4 +1,5 @@
 import { AppError, ValidationError } from '../errors/index';
+import type { Usage } from './accounting';
 
 /** A model file is missing, unreadable, corrupt or does not match models/manifest.json. */
 export class ModelLoadError extends AppError {
@@ -17,5 +18,16 @@ export class DecodingOptionsError extends ValidationError {}
 export class QuestionValidationError extends ValidationError {
   constructor(message: string) {
     super(`invalid question: ${message}`, 'question');
+  }
+}
+
+/** A solve that failed after running models: carries what the attempt spent, for its cost. */
+export class DecodeAttemptError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly usage: Usage,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'DecodeAttemptError';
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { gradedCorrect, type Outcome } from '../analysis/outcome';
 import type { RequestLogRow } from '../telemetry/request-log-row';
-import { AppError } from '../errors';
+import { AppError, TimeoutError } from '../errors';
 import type { Clock } from './clock';
 import type { DecodeJob, DecoderLike, SolveOutcome, UsageLike } from './types';
 
@@ -13,7 +14,7 @@ export interface ProcessorDeps {
   writeRow: (row: LogRow) => void;
   costUsd: (usage: UsageLike) => number;
   /** Per-request metrics (requests_total, request_latency_ms). */
-  observe?: (variant: string, status: 'ok' | 'error', latencyMs: number) => void;
+  observe?: (variant: string, status: Outcome, latencyMs: number) => void;
   logger: Logger;
   clock: Clock;
 }
@@ -25,109 +26,110 @@ export class DecodeFailedError extends AppError {
 }
 
 const countSteps = (steps: readonly unknown[] | number) => (typeof steps === 'number' ? steps : steps.length);
+const NO_USAGE: UsageLike = {
+  draft: { promptTokens: 0, generatedTokens: 0, tokens: 0, computeMs: 0, calls: 0 },
+  target: { promptTokens: 0, generatedTokens: 0, tokens: 0, computeMs: 0, calls: 0 },
+  prm: { promptTokens: 0, generatedTokens: 0, tokens: 0, computeMs: 0, calls: 0 },
+};
 
 /**
- * The worker's job: run the variant's strategy, grade, price, log the row.
- * Shared by the BullMQ worker and the in-process queue, so both log identically;
- * the API never writes request_log itself.
+ * The worker's job: run the variant's strategy, grade, price, log the row. Shared by the
+ * BullMQ worker and the in-process queue, so both log identically; the API never writes
+ * request_log itself. What a failure or a late answer means is outcome.ts's to say:
+ * an error is logged with what it spent; an answer after the deadline is a timeout at the
+ * deadline; a job whose deadline passed before it started is not decoded at all.
  */
 export function createDecodeProcessor(deps: ProcessorDeps): (job: DecodeJob) => Promise<SolveOutcome> {
   const { decoder, writeRow, costUsd, observe, logger, clock } = deps;
   return async (job) => {
     const startedAt = clock();
-    const base = {
-      requestId: job.requestId,
-      experiment: job.experiment,
-      stage: job.stage,
-      variant: job.variant,
-      strategy: job.strategy,
-      unitHash: job.unitHash,
-      receivedAt: new Date(job.receivedAt),
-      startedAt: new Date(startedAt),
-      queueWaitMs: Math.max(0, startedAt - job.receivedAt),
-      reference: job.reference,
+    const log = (status: Outcome, finishedAt: number, usage: UsageLike, fields: Partial<LogRow>): LogRow => {
+      // The user waited until the deadline, not longer: a timeout counts at its deadline.
+      const latencyMs = status === 'timeout' ? job.deadline - job.receivedAt : finishedAt - job.receivedAt;
+      const label = job.reference === null ? null : fields.answer !== undefined && fields.answer !== null && fields.answer === job.reference;
+      const correct = gradedCorrect(status, label);
+      const row: LogRow = {
+        requestId: job.requestId,
+        experiment: job.experiment,
+        stage: job.stage,
+        variant: job.variant,
+        strategy: job.strategy,
+        unitHash: job.unitHash,
+        receivedAt: new Date(job.receivedAt),
+        startedAt: new Date(startedAt),
+        finishedAt: new Date(finishedAt),
+        queueWaitMs: Math.max(0, startedAt - job.receivedAt),
+        decodeMs: finishedAt - startedAt,
+        latencyMs,
+        draftTokens: usage.draft.tokens,
+        targetTokens: usage.target.tokens,
+        prmTokens: usage.prm.tokens,
+        draftMs: usage.draft.computeMs,
+        targetMs: usage.target.computeMs,
+        prmMs: usage.prm.computeMs,
+        modelCalls: usage.draft.calls + usage.target.calls + usage.prm.calls,
+        targetFallbacks: null,
+        draftAcceptance: null,
+        costUsd: costUsd(usage),
+        prmScore: null,
+        answer: null,
+        reference: job.reference,
+        correct,
+        gradingSource: correct === null ? 'none' : 'reference',
+        error: null,
+        status,
+        ...fields,
+      };
+      writeRow(row);
+      observe?.(job.variant, status, latencyMs);
+      return row;
     };
+
+    if (startedAt >= job.deadline) {
+      // The client has had its 504: decoding now would spend compute nobody receives.
+      log('timeout', startedAt, NO_USAGE, { error: 'deadline passed before decoding started' });
+      throw new TimeoutError(`request ${job.requestId} expired in the queue`);
+    }
     let result;
     try {
       result = await decoder.solve(job.question, { ...job.params, strategy: job.strategy });
     } catch (err) {
-      const finishedAt = clock();
       const message = err instanceof Error ? err.message : String(err);
-      writeRow({
-        ...base,
-        finishedAt: new Date(finishedAt),
-        decodeMs: finishedAt - startedAt,
-        latencyMs: finishedAt - job.receivedAt,
-        draftTokens: 0,
-        targetTokens: 0,
-        prmTokens: 0,
-        draftMs: 0,
-        targetMs: 0,
-        prmMs: 0,
-        modelCalls: 0,
-        targetFallbacks: null,
-        draftAcceptance: null,
-        costUsd: 0,
-        prmScore: null,
-        answer: null,
-        correct: null,
-        gradingSource: 'none',
-        error: message.slice(0, 500),
-        status: 'error',
-      });
-      observe?.(job.variant, 'error', finishedAt - job.receivedAt);
+      const spent = (err as { usage?: UsageLike }).usage ?? NO_USAGE;
+      log('error', clock(), spent, { error: message.slice(0, 500) });
       logger.warn({ requestId: job.requestId, err }, 'decode failed');
-      throw err instanceof AppError ? err : new DecodeFailedError(message);
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      throw cause instanceof AppError ? cause : new DecodeFailedError(message);
     }
     const finishedAt = clock();
-    const decodeMs = finishedAt - startedAt;
-    const latencyMs = finishedAt - job.receivedAt;
-    const { usage } = result;
-    const correct = job.reference === null ? null : result.answer !== null && result.answer === job.reference;
-    const cost = costUsd(usage);
-    writeRow({
-      ...base,
-      finishedAt: new Date(finishedAt),
-      decodeMs,
-      latencyMs,
-      draftTokens: usage.draft.tokens,
-      targetTokens: usage.target.tokens,
-      prmTokens: usage.prm.tokens,
-      draftMs: usage.draft.computeMs,
-      targetMs: usage.target.computeMs,
-      prmMs: usage.prm.computeMs,
-      modelCalls: usage.draft.calls + usage.target.calls + usage.prm.calls,
+    const status: Outcome = finishedAt > job.deadline ? 'timeout' : 'ok';
+    const row = log(status, finishedAt, result.usage, {
       targetFallbacks: job.strategy === 'specs' ? result.fallbacks : null,
       draftAcceptance: result.draftAcceptance,
-      costUsd: cost,
       prmScore: result.prmScore,
       answer: result.answer,
-      correct,
-      gradingSource: correct === null ? 'none' : 'reference',
-      error: null,
-      status: 'ok',
     });
-    observe?.(job.variant, 'ok', latencyMs);
     return {
       requestId: job.requestId,
       experiment: job.experiment,
       stage: job.stage,
       variant: job.variant,
       strategy: job.strategy,
+      status,
       answer: result.answer,
-      correct,
-      gradingSource: correct === null ? 'none' : 'reference',
+      correct: row.correct,
+      gradingSource: row.correct === null ? 'none' : 'reference',
       text: result.text,
       steps: countSteps(result.steps),
       finished: result.finished,
       prmScore: result.prmScore,
       draftAcceptance: result.draftAcceptance,
       fallbacks: result.fallbacks,
-      latencyMs,
-      queueWaitMs: base.queueWaitMs,
-      decodeMs,
-      costUsd: cost,
-      tokens: { draft: usage.draft.tokens, target: usage.target.tokens, prm: usage.prm.tokens },
+      latencyMs: row.latencyMs,
+      queueWaitMs: row.queueWaitMs ?? 0,
+      decodeMs: row.decodeMs ?? 0,
+      costUsd: row.costUsd,
+      tokens: { draft: result.usage.draft.tokens, target: result.usage.target.tokens, prm: result.usage.prm.tokens },
     };
   };
 }

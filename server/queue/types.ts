@@ -13,6 +13,8 @@ export interface DecodeJob {
   readonly reference: number | null;
   /** Epoch ms (fractional) when the API received the request. */
   readonly receivedAt: number;
+  /** Epoch ms after which the client has its 504: the answer is a timeout, and an unstarted job is dropped. */
+  readonly deadline: number;
 }
 
 export interface ModelUsageLike {
@@ -48,6 +50,8 @@ export interface SolveOutcome {
   stage: number;
   variant: VariantKey;
   strategy: Strategy;
+  /** 'timeout' when the answer came after the deadline (the API has already answered 504 then). */
+  status: 'ok' | 'timeout';
   answer: number | null;
   correct: boolean | null;
   gradingSource: 'reference' | 'none';

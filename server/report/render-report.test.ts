@@ -4,7 +4,7 @@ import { rebinHistogram, renderReport } from './render-report';
 import type { ReportData, ReportDecision } from './report-types';
 
 const kpis = (o: Partial<VariantKpis> = {}): VariantKpis => ({
-  n: 1000, errors: 3, graded: 900, correct: 720, accuracy: 0.8, accuracyCi: [0.773, 0.825],
+  n: 1000, errors: 3, timeouts: 0, graded: 900, correct: 720, accuracy: 0.8, accuracyCi: [0.773, 0.825],
   latency: { mean: 200, p50: 190, p95: 320, p99: 400 }, costPerRequest: 0.0006, costPerCorrect: 0.00075,
   tokens: { draft: 0, target: 120, prm: 30 }, tokensTotal: { draft: 0, target: 120000, prm: 30000 },
   draftAcceptance: null, errorRate: 0.003, fallbacks: 0, ...o,

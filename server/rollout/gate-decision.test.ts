@@ -10,6 +10,8 @@ interface ArmProfile {
   costMean: number;
   seed: number;
   latencyAs?: 'samples' | 'histogram' | 'none';
+  /** Share of requests that fail (errors); they stay out of the latency distribution. */
+  errorRate?: number;
 }
 
 const BUCKETS = Array.from({ length: 61 }, (_, i) => i * 50); // 0…3000 ms edges
@@ -25,6 +27,7 @@ function arm(p: ArmProfile): ArmSummary {
   const costSd = 0.3 * p.costMean;
   return {
     n: p.n,
+    failures: Math.round(p.n * (p.errorRate ?? 0)),
     graded,
     correct: Math.round(graded * p.accuracy),
     latency: {
@@ -47,13 +50,14 @@ function input(over: {
   stage?: Partial<GateInput['stage']>;
   facts?: Partial<GateInput['facts']>;
   success?: GateInput['success'];
+  weights?: GateInput['weights'];
 }): GateInput {
   return {
     stage: { minDurationMs: 24 * HOUR, minGradedPerArm: 1000, requiresApproval: false, ...over.stage },
     facts: { startedAt: 0, now: 48 * HOUR, approved: false, ...over.facts },
     arms: { control: arm({ ...control, ...over.control }), treatment: arm({ ...fasterSpecs, ...over.treatment }) },
-    weights: { control: 50, treatment: 50 },
-    guardrails: { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 3, costMaxIncreasePct: 10, alpha: 0.05 },
+    weights: over.weights ?? { control: 50, treatment: 50 },
+    guardrails: { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 3, costMaxIncreasePct: 10, errorRateMaxIncreasePts: 0.5, alpha: 0.05 },
     success: over.success ?? { metrics: ['latencyMean'], require: 'all' },
   };
 }
@@ -66,7 +70,7 @@ describe('decideGate', () => {
     ['40 points less accurate on few samples → rollback before the minimum sample', input({ control: { n: 150 }, treatment: { n: 150, accuracy: 0.4 } }), 'rollback', 'GUARDRAIL_BREACHED', 'accuracy'],
     ['p95 latency 40 % higher → rollback', input({ treatment: { latencyScale: 1400 }, success: { metrics: [], require: 'all' } }), 'rollback', 'GUARDRAIL_BREACHED', 'p95Latency'],
     ['cost 50 % higher → rollback', input({ treatment: { costMean: 1.5 } }), 'rollback', 'GUARDRAIL_BREACHED', 'cost'],
-    ['broken split (10 000 vs 9 000 on 50/50) → hold SRM', input({ treatment: { n: 9000, accuracy: 0.7 } }), 'hold', 'SRM', null],
+    ['broken split (10 000 vs 9 000 on 50/50), nothing breached → hold SRM', input({ treatment: { n: 9000 } }), 'hold', 'SRM', null],
     ['no traffic → hold', input({ control: { n: 0 }, treatment: { n: 0 } }), 'hold', 'NO_TRAFFIC', null],
     ['too few graded samples → hold', input({ control: { graded: 300 }, treatment: { graded: 300 } }), 'hold', 'INSUFFICIENT_DATA', 'samples'],
     ['stage too young → hold', input({ facts: { now: 2 * HOUR } }), 'hold', 'INSUFFICIENT_DATA', 'duration'],
@@ -75,6 +79,49 @@ describe('decideGate', () => {
     ['no latency distribution → hold, never advance on missing data', input({ control: { latencyAs: 'none' }, treatment: { latencyAs: 'none' } }), 'hold', 'GUARDRAIL_INCONCLUSIVE', 'p95Latency'],
     ['same speed → hold, success not met', input({ treatment: { latencyScale: 1000 } }), 'hold', 'SUCCESS_NOT_MET', 'latencyMean'],
     ['accuracy 2.5 points lower with 3-point margin → inconclusive hold', input({ treatment: { accuracy: 0.775 } }), 'hold', 'GUARDRAIL_INCONCLUSIVE', 'accuracy'],
+    // The defects the A/A simulation found, each as a vector.
+    [
+      'A/A at 1 %: control 38/150 correct, SPECS 0/2 → hold (an arm with zero variance is not exact knowledge)',
+      input({ control: { n: 150, accuracy: 38 / 150 }, treatment: { n: 2, accuracy: 0 }, facts: { now: 5 * 60_000 }, weights: { control: 99, treatment: 1 } }),
+      'hold',
+      'INSUFFICIENT_DATA',
+      'samples',
+    ],
+    [
+      'SPECS failing 20 % of requests fast → rollback on the error rate',
+      input({ treatment: { errorRate: 0.2 } }),
+      'rollback',
+      'GUARDRAIL_BREACHED',
+      'errorRate',
+    ],
+    [
+      'SPECS failing 20 % of 60 requests before the minimum → rollback (exact bound)',
+      input({ control: { n: 3000 }, treatment: { n: 60, errorRate: 0.2 }, facts: { now: 10 * 60_000 }, weights: { control: 98, treatment: 2 } }),
+      'rollback',
+      'GUARDRAIL_BREACHED',
+      'errorRate',
+    ],
+    [
+      'broken split and 10 points less accurate → rollback (a breach outranks SRM)',
+      input({ treatment: { n: 9000, accuracy: 0.7 } }),
+      'rollback',
+      'GUARDRAIL_BREACHED',
+      'accuracy',
+    ],
+    [
+      'p95 with 10 requests per arm → p95 insufficient, never a verdict on it',
+      input({ control: { n: 10 }, treatment: { n: 10, latencyScale: 3000 }, facts: { now: 10 * 60_000 } }),
+      'hold',
+      'GUARDRAIL_INCONCLUSIVE',
+      'p95Latency',
+    ],
+    [
+      'p95 40 % higher before the minimum → hold (no exact test for latency)',
+      input({ control: { n: 500 }, treatment: { n: 500, latencyScale: 1400 }, facts: { now: HOUR }, success: { metrics: [], require: 'all' } }),
+      'hold',
+      'INSUFFICIENT_DATA',
+      'duration',
+    ],
   ])('%s', (_name, gateInput, verdict, code, metric) => {
     const d = decideGate(gateInput);
     expect(d.verdict).toBe(verdict);
@@ -83,6 +130,32 @@ describe('decideGate', () => {
     if (metric) expect(d.reasons.some((r) => r.code === code && r.metric === metric)).toBe(true);
     expect(d.checks.length).toBeGreaterThan(0);
     expect(JSON.stringify(d)).not.toMatch(/NaN/);
+  });
+
+  it('the p95 check says insufficient data at n = 10 instead of an interval', () => {
+    const d = decideGate(input({ control: { n: 10 }, treatment: { n: 10 } }));
+    const p95 = d.checks.find((c) => c.name === 'p95Latency')!;
+    expect(p95.status).toBe('pending');
+    expect(p95.message).toMatch(/insufficient data/);
+  });
+
+  it.each([
+    ['a longer minimum duration', { stage: { minDurationMs: 96 * HOUR } }, {}],
+    ['a tighter cost limit', {}, { costMaxIncreasePct: 1 }],
+  ] as const)('tunes the confidence sequence to the sample size expected at decision time: %s means a later decision', (_name, over, guard) => {
+    const tuning = (i: GateInput) => decideGate(i).checks.find((c) => c.name === 'cost')!.values.tuning as number;
+    const base = input({});
+    const later = input(over);
+    later.guardrails = { ...later.guardrails, ...guard };
+    expect(tuning(base)).toBeGreaterThanOrEqual(100);
+    expect(tuning(later)).toBeGreaterThan(1.5 * tuning(base));
+  });
+
+  it('a design effect widens the interval', () => {
+    const plain = decideGate(input({ treatment: { accuracy: 0.79 } })).checks.find((c) => c.name === 'accuracy')!;
+    const clustered = decideGate({ ...input({ treatment: { accuracy: 0.79 } }), designEffects: { accuracy: 4 } }).checks.find((c) => c.name === 'accuracy')!;
+    const width = (c: typeof plain) => (c.values.upper as number) - (c.values.lower as number);
+    expect(width(clustered)).toBeCloseTo(2 * width(plain), 6);
   });
 
   it('accuracy at 100 % in both arms is still judged (Agresti–Caffo), not left pending', () => {

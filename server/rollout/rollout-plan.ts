@@ -27,6 +27,7 @@ export const DEFAULT_GUARDRAILS: Readonly<GuardrailSettings> = Object.freeze({
   p95LatencyMaxIncreasePct: 10,
   accuracyNonInferiorityPts: 2,
   costMaxIncreasePct: 10,
+  errorRateMaxIncreasePts: 0.5,
   alpha: 0.05,
 });
 
@@ -50,6 +51,7 @@ export const guardrailsSchema = z.object({
   p95LatencyMaxIncreasePct: z.number().min(0).max(1000).default(DEFAULT_GUARDRAILS.p95LatencyMaxIncreasePct),
   accuracyNonInferiorityPts: z.number().min(0).max(100).default(DEFAULT_GUARDRAILS.accuracyNonInferiorityPts),
   costMaxIncreasePct: z.number().min(0).max(1000).default(DEFAULT_GUARDRAILS.costMaxIncreasePct),
+  errorRateMaxIncreasePts: z.number().min(0).max(100).default(DEFAULT_GUARDRAILS.errorRateMaxIncreasePts),
   alpha: z.number().gt(0, 'must be in (0, 0.5)').lt(0.5, 'must be in (0, 0.5)').default(DEFAULT_GUARDRAILS.alpha),
   sequentialTuning: z.number().int().positive().optional(),
 });

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { GuardrailSettings, SuccessCriteria } from './gate-decision';
-import type { RolloutPlanInput, RolloutStage, RolloutStatus } from './rollout-plan';
+import { guardrailsSchema, successSchema, type RolloutPlanInput, type RolloutStage, type RolloutStatus } from './rollout-plan';
 
 export interface RolloutPlanRecord {
   id: string;
@@ -81,7 +81,9 @@ export function createRolloutRepository({ pool }: { pool: Pool }): RolloutReposi
         `SELECT ${PLAN_COLUMNS} FROM rollout_plan p JOIN experiment e ON e.id = p.experiment_id WHERE e.key = $1`,
         [key],
       );
-      return r.rows[0] ?? null;
+      const row = r.rows[0];
+      // Plans saved before a guardrail existed get its default (the schema's), not undefined.
+      return row ? { ...row, guardrails: guardrailsSchema.parse(row.guardrails), success: successSchema.parse(row.success) } : null;
     },
 
     async savePlan(experimentId, plan, now) {

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Actor, Experiment, ExperimentsService } from '../experiments';
 import type { StageData } from '../analysis/kpi-service';
 import { decideGate, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
-import { armSummary, metricsSnapshot } from './gate-inputs';
+import { gateInput, metricsSnapshot } from './gate-inputs';
 import { createKeyedLock } from './keyed-lock';
 import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
 import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
@@ -207,14 +207,9 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     if (!stageCfg) throw new ConflictError(`rollout of ${key} is at stage ${stageIdx}, beyond its ${plan.stages.length} stages`, 'params.key');
     const data = await kpi.stageData(key, e.stage);
     const at = clock();
-    const gate: GateDecision = decideGate({
-      stage: stageCfg,
-      facts: { startedAt: plan.stageStartedAt, now: at, approved: plan.approvedStage === stageIdx },
-      arms: { control: armSummary(data.arms.baseline), treatment: armSummary(data.arms.specs) },
-      weights: { control: 1 - data.expectedShare, treatment: data.expectedShare },
-      guardrails: plan.guardrails,
-      success: plan.success,
-    });
+    const gate: GateDecision = decideGate(
+      gateInput(data, plan, stageIdx, { startedAt: plan.stageStartedAt, now: at, approved: plan.approvedStage === stageIdx }),
+    );
     const metrics = metricsSnapshot(data, { share: e.specsShare, checks: gate.checks });
     let status: RolloutStatus = plan.status;
     let currentStage = stageIdx;

@@ -1,6 +1,7 @@
 import { encodeCopyRows } from './copy-encoder';
 import type { RequestLogRow } from './request-log-row';
-import { aggregateRollup, storedReal } from './rollup-aggregate';
+import { storedReal } from '../analysis/outcome';
+import { aggregateRollup } from './rollup-aggregate';
 
 const base: RequestLogRow = {
   requestId: 'r1',
@@ -69,11 +70,17 @@ describe('aggregateRollup', () => {
       { ...base, requestId: 'r2', correct: true, latencyMs: 100, receivedAt: new Date('2025-03-04T05:06:59.999Z') },
       { ...base, requestId: 'r3', correct: null, status: 'error' as const, receivedAt: new Date('2025-03-04T05:07:00Z') },
     ];
-    const [a, b] = aggregateRollup(rows);
+    const {
+      minutes: [a, b],
+      units,
+    } = aggregateRollup(rows);
     expect(a).toMatchObject({ n: 2, graded: 2, correct: 1, errors: 0, bucketMs: Date.parse('2025-03-04T05:06:00Z'), draftAcceptanceN: 2 });
+    expect(units.reduce((x, u) => x + u.n, 0)).toBe(3);
     expect(a!.latencySum).toBe(storedReal(12.3456, 1e3) + 100);
     expect(a!.costCorrectSum).toBeCloseTo(1.5e-7, 20);
     expect(a!.latencyHist.reduce((x, y) => x + y, 0)).toBe(2);
-    expect(b).toMatchObject({ n: 1, graded: 0, errors: 1 });
+    // An error is out of the latency distribution and, unlabelled, ungraded.
+    expect(b).toMatchObject({ n: 1, graded: 0, errors: 1, latencyN: 0, latencySum: 0 });
+    expect(b!.latencyHist.reduce((x, y) => x + y, 0)).toBe(0);
   });
 });

@@ -9,9 +9,9 @@ export {
   type RequestLogWriterOptions,
   type RequestLogWriterStats,
 } from './request-log-writer';
-export { createRequestLogRepository, toCopyText, type RequestLogRepository, type InsertBatchResult } from './request-log-repository';
+export { createRequestLogRepository, withLabel, type RequestLogRepository, type InsertBatchResult } from './request-log-repository';
 export { createFeedbackService, type FeedbackService } from './feedback';
 export { encodeCopyRows } from './copy-encoder';
-export { aggregateRollup, type RollupDelta } from './rollup-aggregate';
-export { REQUEST_LOG_BATCH_SQL } from './request-log-repository';
+export { aggregateRollup, rollupDeltas, type RollupDelta, type RollupDeltas, type UnitDelta } from './rollup-aggregate';
+export { createRollupRepository, type RollupRepository } from './rollup-repository';
 export { DEAD_LETTER_FILE } from './spool';

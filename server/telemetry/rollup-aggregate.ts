@@ -1,12 +1,9 @@
-import { LATENCY_BUCKET_COUNT, latencyBucketIndex } from '../analysis/latency-buckets';
-import { zeroSums, type RollupSums } from '../analysis/rollup-sums';
+import { LATENCY_BUCKET_COUNT } from '../analysis/latency-buckets';
+import { contribution } from '../analysis/outcome';
+import { addSums, unitBucketOf, UNIT_SUM_KEYS, zeroSums, type RollupSums, type UnitSums } from '../analysis/rollup-sums';
 import type { RequestLogRow } from './request-log-row';
 
-/**
- * Per-minute rollup increments of a batch of new rows, computed in the writer (pure). Values are
- * taken as the database will store them (float4 columns at the encoder's precision), so these
- * sums equal what SQL would compute from request_log.
- */
+/** Increments of one per-minute rollup row. */
 export interface RollupDelta extends RollupSums {
   experiment: string;
   stage: number;
@@ -16,52 +13,54 @@ export interface RollupDelta extends RollupSums {
   latencyHist: number[];
 }
 
-/** The float4 value Postgres stores for `v` written rounded to 1/`scale` (see copy-encoder). */
-export const storedReal = (v: number, scale: number): number => Math.fround(Math.round(v * scale) / scale);
-
-export function aggregateRollup(rows: readonly RequestLogRow[]): RollupDelta[] {
-  const groups = new Map<string, RollupDelta>();
-  for (const r of rows) {
-    const bucketMs = Math.floor(r.receivedAt.getTime() / 60_000) * 60_000;
-    const key = `${r.experiment}\u0000${r.stage}\u0000${r.variant}\u0000${bucketMs}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = {
-        experiment: r.experiment,
-        stage: Math.trunc(r.stage),
-        variant: r.variant,
-        bucketMs,
-        ...zeroSums(),
-        latencyHist: new Array<number>(LATENCY_BUCKET_COUNT).fill(0),
-      };
-      groups.set(key, g);
-    }
-    const latency = storedReal(r.latencyMs, 1e3);
-    const cost = r.costUsd;
-    g.n += 1;
-    if (r.status !== 'ok') g.errors += 1;
-    if (r.correct !== null && r.correct !== undefined) {
-      g.graded += 1;
-      g.gradedCostSum += cost;
-      g.gradedCostSumSq += cost * cost;
-      if (r.correct) {
-        g.correct += 1;
-        g.costCorrectSum += cost;
-      }
-    }
-    g.latencySum += latency;
-    g.latencySumSq += latency * latency;
-    g.costSum += cost;
-    g.costSumSq += cost * cost;
-    g.draftTokens += Math.trunc(r.draftTokens);
-    g.targetTokens += Math.trunc(r.targetTokens);
-    g.prmTokens += Math.trunc(r.prmTokens);
-    if (r.draftAcceptance !== null && r.draftAcceptance !== undefined) {
-      g.draftAcceptanceSum += storedReal(r.draftAcceptance, 1e6);
-      g.draftAcceptanceN += 1;
-    }
-    if (r.targetFallbacks !== null && r.targetFallbacks !== undefined) g.fallbacks += Math.trunc(r.targetFallbacks);
-    g.latencyHist[latencyBucketIndex(latency)]! += 1;
-  }
-  return [...groups.values()];
+/** Increments of one per-unit-bucket rollup row. */
+export interface UnitDelta extends UnitSums {
+  experiment: string;
+  stage: number;
+  variant: string;
+  unitBucket: number;
 }
+
+export interface RollupDeltas {
+  minutes: RollupDelta[];
+  units: UnitDelta[];
+}
+
+/**
+ * The rollup increments of signed request rows: +1 for a row written, −1/+1 for the
+ * row before and after a late label. Pure; the only way rollups change, so the
+ * per-minute and per-unit tables always equal what request_log says (outcome.ts).
+ */
+export function rollupDeltas(entries: readonly { row: RequestLogRow; sign: 1 | -1 }[]): RollupDeltas {
+  const minutes = new Map<string, RollupDelta>();
+  const units = new Map<string, UnitDelta>();
+  for (const { row: r, sign } of entries) {
+    const c = contribution(r);
+    const stage = Math.trunc(r.stage);
+    const bucketMs = Math.floor(r.receivedAt.getTime() / 60_000) * 60_000;
+    const mk = `${r.experiment}\u0000${stage}\u0000${r.variant}\u0000${bucketMs}`;
+    let m = minutes.get(mk);
+    if (!m) {
+      m = { experiment: r.experiment, stage, variant: r.variant, bucketMs, ...zeroSums(), latencyHist: new Array<number>(LATENCY_BUCKET_COUNT).fill(0) };
+      minutes.set(mk, m);
+    }
+    addSums(m, c, sign);
+    if (c.latencyBucket !== null) m.latencyHist[c.latencyBucket]! += sign;
+    const unitBucket = unitBucketOf(r.unitHash);
+    const uk = `${r.experiment}\u0000${stage}\u0000${r.variant}\u0000${unitBucket}`;
+    let u = units.get(uk);
+    if (!u) {
+      u = { experiment: r.experiment, stage, variant: r.variant, unitBucket, ...(Object.fromEntries(UNIT_SUM_KEYS.map((k) => [k, 0])) as unknown as UnitSums) };
+      units.set(uk, u);
+    }
+    for (const k of UNIT_SUM_KEYS) u[k] += sign * c[k];
+  }
+  const changed = (d: RollupSums | UnitSums) => Object.values(d).some((v) => typeof v === 'number' && v !== 0);
+  return {
+    minutes: [...minutes.values()].filter((d) => changed(d) || d.latencyHist.some((x) => x !== 0)),
+    units: [...units.values()].filter((d) => UNIT_SUM_KEYS.some((k) => d[k] !== 0)),
+  };
+}
+
+/** Deltas of rows newly written. */
+export const aggregateRollup = (rows: readonly RequestLogRow[]): RollupDeltas => rollupDeltas(rows.map((row) => ({ row, sign: 1 })));

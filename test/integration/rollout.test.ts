@@ -33,7 +33,7 @@ const SECRET = 'webhook-test-secret';
 
 const PLAN: RolloutPlanInput = {
   stages: [0.01, 0.05, 0.25, 0.5, 1].map((share) => ({ share, minDurationMs: 30 * MINUTE, minGradedPerArm: 500, requiresApproval: false })),
-  guardrails: { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 5, costMaxIncreasePct: 10, alpha: 0.05 },
+  guardrails: { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 5, costMaxIncreasePct: 10, errorRateMaxIncreasePts: 0.5, alpha: 0.05 },
   success: { metrics: ['latencyMean'], require: 'all' },
 };
 

@@ -14,6 +14,8 @@ export {
   type QuantileDifferenceResult,
 } from './quantile-difference';
 export { sampleRatioMismatch, SRM_P_THRESHOLD, type SrmResult } from './srm';
+export { agrestiCaffoMoments, bernoulliConfidenceSequence, exactDifferenceBounds, UNIFORM_PRIOR, type MixturePrior } from './proportions';
+export { bucketRatioVariance, designEffect, unitRepeatPValue, REPEAT_P_THRESHOLD, type BucketRatio } from './clustered';
 export { adjustPValues, type AdjustMethod } from './multiple-comparisons';
 export { sequentialRho, sequentialHalfwidth, sequentialHalfwidthOneSided, sequentialPValue, sequentialOneSidedPValue } from './sequential';
 export {

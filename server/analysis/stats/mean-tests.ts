@@ -25,13 +25,20 @@ export interface EffectMoments {
 export type EffectMomentsOrReason = { ok: true; moments: EffectMoments } | { ok: false; reason: string };
 
 /**
- * Effect and variance of treatment vs control. Relative lift uses the delta
- * method (gbstats): Var = σ²_t/(μ_c² n_t) + σ²_c μ_t²/(μ_c⁴ n_c).
+ * Effect and variance of treatment vs control. Relative lift is (μ_t − μ_c)/|μ_c|
+ * (gbstats: the sign says which arm is larger even for a negative control mean),
+ * its variance by the delta method: Var = σ²_t/(μ_c² n_t) + σ²_c μ_t²/(μ_c⁴ n_c).
+ *
+ * An arm with zero variance gets gbstats' uninformative result: a sample in which
+ * every value is equal says nothing about its spread, and treating its mean as
+ * exact knowledge (as pooling the other arm's variance alone would) is how 0/2
+ * against 38/150 once became a confident "worse".
  */
 export function effectMoments(c: ArmMoments, t: ArmMoments, difference: DifferenceType): EffectMomentsOrReason {
   if (!(c.n >= 2) || !(t.n >= 2)) return { ok: false, reason: 'n < 2 in an arm' };
+  if (!(c.variance > 0) || !(t.variance > 0)) return { ok: false, reason: 'zero variance in an arm' };
   if (difference === 'relative' && c.mean === 0) return { ok: false, reason: 'control mean is zero (relative effect undefined)' };
-  const effect = difference === 'relative' ? t.mean / c.mean - 1 : t.mean - c.mean;
+  const effect = difference === 'relative' ? (t.mean - c.mean) / Math.abs(c.mean) : t.mean - c.mean;
   const variance =
     difference === 'relative'
       ? t.variance / (c.mean ** 2 * t.n) + (c.variance * t.mean ** 2) / (c.mean ** 4 * c.n)

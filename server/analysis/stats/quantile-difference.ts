@@ -75,7 +75,7 @@ function sampleReader(samples: readonly number[]): RankReader {
   return {
     n,
     at(r) {
-      // Rank r ∈ [0, n] ↦ 1-based order statistic ⌈r⌉, clamped (conservative for interval ends).
+      // Rank r ∈ [1, n] ↦ 1-based order statistic ⌈r⌉ (callers keep r inside the sample).
       const k = Math.min(n, Math.max(1, Math.ceil(r)));
       return { value: sorted[k - 1]!, censored: false };
     },
@@ -123,17 +123,24 @@ function isHistogram(s: QuantileSample): s is Histogram {
   return !Array.isArray(s) && typeof s === 'object' && s !== null && 'bounds' in s;
 }
 
-/** Point estimate, order-statistic interval and implied standard error of one arm's quantile. */
+/**
+ * Point estimate, order-statistic interval and implied standard error of one arm's
+ * quantile; null when the interval's ranks fall outside the sample (a p95 needs
+ * about 75 values, a p99 about 400): clamping them to the extremes would shrink
+ * the interval exactly where it must be widest.
+ */
 export function quantileEstimate(sample: QuantileSample, quantile: number): QuantileEstimate | null {
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError('quantile must be in (0, 1)', 'quantile');
   const reader = isHistogram(sample) ? histogramReader(sample) : sampleReader(sample as readonly number[]);
   const n = reader.n;
-  if (n < 2) return null;
   const center = n * quantile;
   const spread = Z_ORDER * Math.sqrt(n * quantile * (1 - quantile));
+  const lowRank = Math.floor(center - spread);
+  const highRank = Math.ceil(center + spread);
+  if (n < 2 || lowRank < 1 || highRank > n) return null;
   const est = reader.at(center);
-  const lo = reader.at(Math.floor(center - spread));
-  const hi = reader.at(Math.ceil(center + spread));
+  const lo = reader.at(lowRank);
+  const hi = reader.at(highRank);
   return {
     n,
     quantile,
@@ -154,9 +161,9 @@ export function quantileDifference(control: QuantileSample, treatment: QuantileS
   const fail = (reason: string): QuantileDifferenceResult => ({
     effect: 0, ci: [0, 0], stddev: 0, pValue: 1, df: 0, difference, sequential: seq !== null, insufficient: true, reason, control: c, treatment: t,
   });
-  if (!c || !t) return fail('n < 2 in an arm');
+  if (!c || !t) return fail(`insufficient data: the p${Math.round(100 * options.quantile)} interval needs ranks inside each arm's sample`);
   if (difference === 'relative' && c.estimate === 0) return fail('control quantile is zero (relative effect undefined)');
-  const effect = difference === 'relative' ? t.estimate / c.estimate - 1 : t.estimate - c.estimate;
+  const effect = difference === 'relative' ? (t.estimate - c.estimate) / Math.abs(c.estimate) : t.estimate - c.estimate;
   const variance =
     difference === 'relative'
       ? t.stddev ** 2 / c.estimate ** 2 + (t.estimate ** 2 * c.stddev ** 2) / c.estimate ** 4

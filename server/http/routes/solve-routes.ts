@@ -68,6 +68,7 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
             question: body.question,
             reference: body.reference ?? null,
             receivedAt,
+            deadline: receivedAt + deps.solveTimeoutMs,
           },
           deps.solveTimeoutMs,
         );
