@@ -21,6 +21,10 @@ describe('stats CLI input', () => {
     ['unknown metric', { ...gb, metric: 'median' }, 'metric'],
     ['bad element of an array', [gb, { ...gb, treatment: { n: -1, sum: 0, sumSquares: 0 } }], '1.treatment.n'],
     ['unknown field', { ...gb, sequental: { tuning: 1 } }, '(root)'],
+    ['sumSquares below sum²/n', { ...gb, control: { n: 10, sum: 30, sumSquares: 80 } }, 'control.sumSquares'],
+    ['negative successes', { ...gb, metric: 'proportion', control: { n: 10, sum: -1 } }, 'control.sum'],
+    ['fractional successes', { ...gb, metric: 'proportion', treatment: { n: 10, sum: 2.5 } }, 'treatment.sum'],
+    ['more successes than n', { ...gb, metric: 'proportion', treatment: { n: 10, sum: 11 } }, 'treatment.sum'],
   ])('%s names the field', (_name, input, field) => {
     const out = evaluateStatsInput(input);
     expect(out.ok).toBe(false);

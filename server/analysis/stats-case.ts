@@ -31,8 +31,14 @@ export const statsCaseSchema = z
       if (c.metric === 'mean' && c[arm].sumSquares === undefined) {
         ctx.addIssue({ code: 'custom', path: [arm, 'sumSquares'], message: 'required for metric "mean"' });
       }
-      if (c.metric === 'proportion' && c[arm].sum > c[arm].n) {
-        ctx.addIssue({ code: 'custom', path: [arm, 'sum'], message: 'successes cannot exceed n' });
+      const { n, sum, sumSquares } = c[arm];
+      if (c.metric === 'proportion') {
+        if (!Number.isInteger(sum) || sum < 0) ctx.addIssue({ code: 'custom', path: [arm, 'sum'], message: 'successes must be a whole number ≥ 0' });
+        else if (sum > n) ctx.addIssue({ code: 'custom', path: [arm, 'sum'], message: 'successes cannot exceed n' });
+      }
+      // Σx² ≥ (Σx)²/n holds for any real data (Cauchy–Schwarz); less means the sums do not belong together.
+      if (c.metric === 'mean' && sumSquares !== undefined && n > 0 && sumSquares < (sum * sum) / n - 1e-9 * Math.max(1, Math.abs(sumSquares))) {
+        ctx.addIssue({ code: 'custom', path: [arm, 'sumSquares'], message: `must be at least sum²/n = ${(sum * sum) / n} (no data has a negative variance)` });
       }
     }
   });

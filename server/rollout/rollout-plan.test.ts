@@ -4,7 +4,7 @@ describe('rolloutPlanSchema', () => {
   it('fills defaults: 1 %, 5 %, 25 %, 50 %, then 100 % (ship)', () => {
     const p = rolloutPlanSchema.parse({});
     expect(p.stages.map((s) => s.share)).toEqual([0.01, 0.05, 0.25, 0.5, 1]);
-    expect(p.guardrails).toMatchObject({ p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 2, costMaxIncreasePct: 10, alpha: 0.05 });
+    expect(p.guardrails).toMatchObject({ p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 2, costMaxIncreasePct: 10, errorRateMaxIncreasePts: 0.5, alpha: 0.05 });
     expect(p.success).toEqual({ metrics: [], require: 'all' });
     expect(DEFAULT_STAGES).toHaveLength(5);
   });
@@ -13,6 +13,8 @@ describe('rolloutPlanSchema', () => {
     [{ stages: [{ share: 0.5 }, { share: 0.2 }] }, 'stages.1.share'],
     [{ stages: [{ share: 0.1 }, { share: 0.5 }] }, 'stages.1.share'],
     [{ stages: [{ share: 1 }] }, 'stages'],
+    [{ stages: [] }, 'stages'],
+    [{ guardrails: { errorRateMaxIncreasePts: -1 } }, 'guardrails.errorRateMaxIncreasePts'],
     [{ stages: [{ share: 0 }, { share: 1 }] }, 'stages.0.share'],
     [{ stages: [{ share: 0.1, minDurationMs: -1 }, { share: 1 }] }, 'stages.0.minDurationMs'],
     [{ guardrails: { alpha: 0.7 } }, 'guardrails.alpha'],

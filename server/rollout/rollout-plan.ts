@@ -73,7 +73,8 @@ export const rolloutPlanSchema = z
     success: successSchema.optional(),
   })
   .superRefine((p, ctx) => {
-    if (!p.stages) return;
+    // Runs even when .min(2) already failed: an empty list must stay a 400, not a crash.
+    if (!p.stages || p.stages.length < 2) return;
     for (let i = 1; i < p.stages.length; i++) {
       if (!(p.stages[i]!.share > p.stages[i - 1]!.share)) {
         ctx.addIssue({ code: 'custom', path: ['stages', i, 'share'], message: 'shares must increase stage by stage' });
