@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createAppContext } from '../server/app/create-app-context';
-import { createSleepDecoder, parseDecoderSpec } from '../server/app/stand-in-decoders';
+import { createSleepDecoder, parseDecoderSpec } from '../test/support/stand-in-decoders';
 import { loadConfig } from '../server/config';
 import type { ResolvedDatabase } from '../server/db/resolve-database';
 import { createLogger } from '../server/observability/logger';

@@ -59,12 +59,16 @@ export function outputDir(name: string, out: unknown): string {
   return typeof out === 'string' && out !== '' ? out : mkdtempSync(join(tmpdir(), `${name.replace(/[^a-z0-9]+/gi, '-')}-`));
 }
 
-/** Runs a CLI's main: CliError and other failures become one line on stderr. */
+/**
+ * Runs a CLI's main: failures become one line on stderr. Bad input (a CliError, or an
+ * application error with HTTP status 400 or 404) exits 2, anything else 1.
+ */
 export function runCli(name: string, main: () => Promise<void> | void): void {
   Promise.resolve()
     .then(main)
     .catch((err: unknown) => {
+      const status = (err as { status?: unknown }).status;
       process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
+      process.exit(err instanceof CliError || status === 400 || status === 404 ? 2 : 1);
     });
 }

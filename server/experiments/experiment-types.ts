@@ -45,6 +45,8 @@ export interface Experiment {
   readonly hashSeed: string;
   /** Analysis stage: every share change opens a new one unless the caller (the rollout) names it. */
   readonly stage: number;
+  /** When the current analysis stage began (its share_history row). */
+  readonly stageStartedAt: Date;
   /** GrowthBook bucketVersion: bumped on every rollback to 0 and on stop, so sticky buckets cannot outlive them. */
   readonly bucketVersion: number;
   readonly variants: Readonly<Record<VariantKey, VariantConfig>>;

@@ -60,6 +60,7 @@ function toExperiment(row: Row): Experiment {
     specsShare: row.specsShare,
     hashSeed: row.hashSeed,
     stage: row.shares[0]?.stage ?? 0,
+    stageStartedAt: row.shares[0]?.at ?? row.createdAt,
     bucketVersion: 1 + row._count.shares,
     variants: { baseline: variant('baseline'), specs: variant('specs') },
     createdAt: row.createdAt,

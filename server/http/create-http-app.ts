@@ -1,15 +1,20 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
+import type { KpiService } from '../analysis/kpi-service';
 import type { Assigner } from '../assignment';
 import type { ApiKeysService, ExperimentsService } from '../experiments';
 import type { Clock, DecodeQueue } from '../queue';
+import type { RolloutService } from '../rollout/rollout-service';
 import { createRequireRole, type RequireRole } from './auth';
+import { createConsoleRouter } from './console/console-router';
 import { createErrorMiddleware, notFoundHandler } from './error-middleware';
 import { createExperimentsRouter } from './routes/experiments-routes';
 import { createOpsRouter, type OpsRoutesDeps } from './routes/ops-routes';
+import { createResultsRouter } from './routes/results-routes';
+import { createRolloutRouter } from './routes/rollout-routes';
 import { createSolveRouter, RECEIVED_AT, type SolveRoutesDeps } from './routes/solve-routes';
 
-/** A router added by the wiring (analysis, rollout, console); it gets `requireRole` to protect itself. */
+/** A router added by a test; it gets `requireRole` to protect itself. */
 export type ExtraRouter = Router | { create(deps: { requireRole: RequireRole }): Router };
 
 export interface HttpAppDeps {
@@ -17,6 +22,8 @@ export interface HttpAppDeps {
   clock: Clock;
   experiments: ExperimentsService;
   apiKeys: ApiKeysService;
+  kpi: KpiService;
+  rollout: RolloutService;
   assigner: Assigner;
   queue: DecodeQueue;
   solveTimeoutMs: number;
@@ -64,6 +71,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     }),
   );
   app.use(createExperimentsRouter({ experiments: deps.experiments, apiKeys: deps.apiKeys, requireRole }));
+  app.use(createResultsRouter({ kpi: deps.kpi, auth: requireRole }));
+  app.use(createRolloutRouter({ rollout: deps.rollout, auth: requireRole }));
+  app.use(createConsoleRouter({ requireRole }));
   for (const extra of deps.extraRouters ?? []) app.use('create' in extra ? extra.create({ requireRole }) : extra);
 
   app.use(notFoundHandler);

@@ -1,5 +1,5 @@
 export { renderReport, rebinHistogram, formatEffect, type RenderedReport } from './render-report';
-export { recommend, latestDecisions, type Recommendation, type Action } from './recommendation';
+export { recommend, type Recommendation, type Action } from './recommendation';
 export { loadReportData, type LoadReportDeps } from './load-report-data';
 export { createReportRepository, type ReportRepository } from './report-repository';
 export * from './report-types';

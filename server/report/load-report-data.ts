@@ -1,10 +1,12 @@
 import { NotFoundError } from '../errors';
 import type { KpiService, StageSelector } from '../analysis/kpi-service';
+import type { RolloutService } from '../rollout/rollout-service';
 import type { ReportRepository } from './report-repository';
 import type { ReportData } from './report-types';
 
 export interface LoadReportDeps {
   kpi: Pick<KpiService, 'results'>;
+  rollout: Pick<RolloutService, 'assess'>;
   repo: ReportRepository;
   clock: () => number;
 }
@@ -13,7 +15,8 @@ export interface LoadReportDeps {
 export async function loadReportData(deps: LoadReportDeps, key: string, stage: StageSelector = 'all'): Promise<ReportData> {
   const experiment = await deps.repo.experiment(key);
   if (!experiment) throw new NotFoundError(`experiment ${key}`, 'experiment');
-  const [results, rollout] = await Promise.all([deps.kpi.results(key, { stage }), deps.repo.rollout(experiment.id)]);
+  const [results, rollout, assessment] = await Promise.all([deps.kpi.results(key, { stage }), deps.repo.rollout(experiment.id), deps.rollout.assess(key)]);
+  const { verdict, summary, reasons, checks, planStage, analysisStage, share } = assessment;
   const { id: _id, ...exp } = experiment;
   return {
     generatedAt: new Date(deps.clock()).toISOString(),
@@ -26,5 +29,6 @@ export async function loadReportData(deps: LoadReportDeps, key: string, stage: S
       latencyHistogram: results.latencyHistogram,
     },
     rollout,
+    gate: { verdict, summary, reasons, checks, planStage, analysisStage, share },
   };
 }

@@ -1,7 +1,8 @@
 import type { Comparison, VariantKpis } from '../analysis/kpi-service';
 import { recommend } from './recommendation';
 import { rebinHistogram, renderReport } from './render-report';
-import type { ReportData, ReportDecision } from './report-types';
+import type { GateCheck } from '../rollout/gate-decision';
+import type { ReportData, ReportDecision, ReportGate } from './report-types';
 
 const kpis = (o: Partial<VariantKpis> = {}): VariantKpis => ({
   n: 1000, errors: 3, timeouts: 0, graded: 900, correct: 720, accuracy: 0.8, accuracyCi: [0.773, 0.825],
@@ -26,7 +27,13 @@ const hist = () => {
   return { bounds: [...bounds, null], baseline: bounds.map((_, i) => (i >= 20 && i < 26 ? 10 : 0)).concat(0), specs: bounds.map((_, i) => (i >= 17 && i < 23 ? 10 : 0)).concat(0) };
 };
 
-function fixture(o: { comparisons?: Comparison[]; decisions?: ReportDecision[]; status?: string; srmFlagged?: boolean } = {}): ReportData {
+const check = (name: string, status: GateCheck['status'], message: string): GateCheck => ({ name, kind: 'guardrail', status, message, values: {} });
+
+function gate(verdict: ReportGate['verdict'], summary: string, checks: GateCheck[] = [check('accuracy', 'pass', 'accuracy: worse by at most 1.20 pts, within the 2.00 pts limit')]): ReportGate {
+  return { verdict, summary, reasons: [{ code: verdict === 'advance' ? 'ALL_CRITERIA_MET' : 'INSUFFICIENT_DATA', message: summary }], checks, planStage: 1, analysisStage: 2, share: 0.25 };
+}
+
+function fixture(o: { comparisons?: Comparison[]; decisions?: ReportDecision[]; status?: string; srmFlagged?: boolean; gate?: ReportGate } = {}): ReportData {
   return {
     generatedAt: '2026-03-01T12:00:00.000Z',
     experiment: { key: 'specs-vs-beam', name: 'SPECS vs beam', status: 'running', specsShare: 0.25 },
@@ -52,32 +59,20 @@ function fixture(o: { comparisons?: Comparison[]; decisions?: ReportDecision[]; 
         { at: '2026-03-01T10:00:00.000Z', share: 0.25, stage: 1, reason: 'gate advanced' },
       ],
     },
+    gate: o.gate ?? gate('advance', 'Advancing from 25 %: every guardrail passes, the stage\'s minimums are met.'),
   };
 }
 
-describe('recommend', () => {
+describe('recommend takes its verdict from the gate', () => {
   it.each([
-    ['ship when latency and cost drop with accuracy non-inferior and the gate advanced', fixture(), 'ship',
-      'Ship: SPECS cuts mean latency by 31% [25%, 37%] and cuts cost per request by 28% [24%, 32%] with accuracy non-inferior (−0.4 pts, margin 2 pts).'],
-    ['ship, quoting the cost change, when only latency is significant', fixture({ comparisons: [
-      cmp('accuracy', -0.004, [-0.012, 0.004]), cmp('latencyMean', -0.31, [-0.37, -0.25]), cmp('costPerRequest', -0.02, [-0.06, 0.02])] }), 'ship',
-      'Ship: SPECS cuts mean latency by 31% [25%, 37%] with accuracy non-inferior (−0.4 pts, margin 2 pts) and cost −2%.'],
-    ['hold when the gate holds', fixture({ decisions: [decision('hold', 5, [{ code: 'AWAITING_APPROVAL', message: 'stage 1 awaits approval' }])] }), 'hold',
-      'Hold: stage 1 awaits approval.'],
-    ['hold when accuracy non-inferiority is not shown', fixture({ comparisons: [cmp('accuracy', -0.01, [-0.035, 0.015]), cmp('latencyMean', -0.3, [-0.35, -0.25])] }), 'hold',
-      'Hold: Accuracy non-inferiority not shown yet: −1.0 pts with lower bound −3.5 pts against a margin of −2 pts.'],
-    ['hold when no gain is significant', fixture({ comparisons: [cmp('accuracy', 0, [-0.01, 0.01]), cmp('latencyMean', -0.02, [-0.06, 0.02])] }), 'hold',
-      'Hold: No significant gain in mean latency or cost per request yet.'],
-    ['hold on a broken split whatever the metrics say', fixture({ srmFlagged: true }), 'hold',
-      'Hold: the traffic split is broken (SRM p = 1.0e-6), so no metric can be trusted yet.'],
-    ['roll back on a gate rollback verdict', fixture({ decisions: [decision('rollback', 1, [{ code: 'GUARDRAIL_BREACHED', message: 'p95 latency up 18%, above the 10% limit' }])] }), 'rollback',
-      'Roll back: p95 latency up 18%, above the 10% limit.'],
-    ['roll back when accuracy is worse beyond the margin', fixture({ comparisons: [cmp('accuracy', -0.05, [-0.07, -0.03]), cmp('latencyMean', -0.3, [-0.35, -0.25])] }), 'rollback',
-      'Roll back: accuracy is down −5.0 pts (CI upper bound −3.0 pts), beyond the 2 pts margin.'],
-    ['roll back when cost rises beyond its limit', fixture({ comparisons: [cmp('accuracy', 0, [-0.01, 0.01]), cmp('costPerRequest', 0.25, [0.15, 0.35])] }), 'rollback',
-      'Roll back: cost per request is up 25% [15%, 35%], above the 10% limit.'],
-    ['roll back after a manual rollback', fixture({ status: 'rolled_back', decisions: [decision('manual-rollback', 1)] }), 'rollback',
-      'Roll back: the rollout was rolled back.'],
+    ['the gate would advance → ship', fixture(), 'ship', "Advancing from 25 %: every guardrail passes, the stage's minimums are met."],
+    ['the gate holds → hold, in its own words', fixture({ gate: gate('hold', 'Holding: SPECS needs 120 more graded answers at 25 %; nothing is breached.') }), 'hold',
+      'Holding: SPECS needs 120 more graded answers at 25 %; nothing is breached.'],
+    ['the gate would roll back → roll back', fixture({ gate: gate('rollback', 'Rolling back: p95 latency: worse by at least 12.00%, beyond the 10.00% limit (sequential bound).') }), 'rollback',
+      'Rolling back: p95 latency: worse by at least 12.00%, beyond the 10.00% limit (sequential bound).'],
+    ['a rolled-back rollout stays rolled back whatever the data say now', fixture({ status: 'rolled_back', decisions: [decision('manual-rollback', 1, [{ code: 'MANUAL', message: 'ops said so' }])] }), 'rollback',
+      'Rolled back by gate: ops said so.'],
+    ['a completed rollout shipped', fixture({ status: 'completed', gate: gate('hold', 'Holding: …') }), 'ship', 'Shipped: SPECS serves all traffic; the gate passed every stage.'],
   ])('%s', (_name, data, action, headline) => {
     const r = recommend(data);
     expect(r.action).toBe(action);

@@ -1,6 +1,6 @@
 import { barChart, escapeXml, lineChart, niceTicks } from '../analysis/charts/svg-chart';
 import type { Comparison, VariantKpis } from '../analysis/kpi-service';
-import { latestDecisions, recommend, type Recommendation } from './recommendation';
+import { recommend, type Recommendation } from './recommendation';
 import type { ReportData } from './report-types';
 
 /**
@@ -93,6 +93,14 @@ function comparisonTable(cs: Comparison[]): Table {
       fmt.p(c.adjustedPValue),
       verdictOf(c),
     ]),
+  };
+}
+
+function gateTable(data: ReportData): Table {
+  return {
+    head: ['Check', 'Status', 'Detail'],
+    rows: data.gate.checks.map((c) => [c.name, c.status, c.message]),
+    numeric: [false, false, false],
   };
 }
 
@@ -257,11 +265,11 @@ export function renderReport(data: ReportData, options: { now?: number } = {}): 
   const exp = data.experiment;
   const r = data.rollout;
   const stageLabel = data.results.stage === 'all' ? 'all stages' : `stage ${data.results.stage}`;
-  const { gate } = latestDecisions(r?.decisions ?? []);
+  const gate = data.gate;
   const srm = data.results.srm;
   const srmText = `Sample-ratio check: ${fmt.int(srm.observed.baseline)} baseline / ${fmt.int(srm.observed.specs)} SPECS requests, expected SPECS share ${srm.expectedShare === null ? '–' : fmt.pct(srm.expectedShare)}, p = ${fmt.p(srm.pValue)}${srm.flagged ? ' — MISMATCH: results are not trustworthy' : ' (ok)'}.`;
   const rolloutLine = r
-    ? `Rollout ${r.status}, stage ${r.currentStage} of ${Math.max(0, r.stages.length - 1)} at ${fmt.pct(r.stages[r.currentStage]?.share ?? exp.specsShare, 0)} SPECS${gate ? `; latest gate verdict: ${gate.verdict} (${fmt.time(gate.at)})` : ''}.`
+    ? `Rollout ${r.status}, stage ${r.currentStage + 1} of ${r.stages.length} at ${fmt.pct(r.stages[r.currentStage]?.share ?? exp.specsShare, 0)} SPECS; the gate says now: ${gate.verdict}.`
     : `No rollout plan; SPECS share ${fmt.pct(exp.specsShare, 0)}.`;
   const title = `${exp.name && exp.name !== exp.key ? `${exp.name} (${exp.key})` : exp.key} — business review`;
 
@@ -280,9 +288,11 @@ export function renderReport(data: ReportData, options: { now?: number } = {}): 
 <h2>KPIs per variant</h2>
 ${htmlTable(kpiTable(data.results.variants), 'kpis')}
 <p class="srm muted">${escapeXml(srmText)}</p>
-<h2>Comparisons (SPECS vs baseline)</h2>
+<h2>Gate checks (analysis stage ${gate.analysisStage}, sequential, what the evaluator decides on)</h2>
+${htmlTable(gateTable(data), 'gate')}
+<h2>Descriptive comparisons (fixed-horizon, ${escapeXml(stageLabel)}: not a decision)</h2>
 ${htmlTable(comparisonTable(data.results.comparisons), 'comparisons')}
-<p class="muted">Effects are SPECS − baseline (absolute) or SPECS / baseline − 1 (relative); p-values adjusted for the family of metrics.</p>
+<p class="muted">Effects are SPECS − baseline (absolute) or SPECS / baseline − 1 (relative); p-values adjusted for the family of metrics. These intervals are valid for one look only; the recommendation comes from the gate's sequential checks above.</p>
 <h2>Charts</h2>
 <div class="charts">
 <div class="chart wide">${latencyChart(data)}</div>
@@ -318,7 +328,11 @@ ${htmlTable(shareTable(data), 'shares')}
     '',
     srmText,
     '',
-    '## Comparisons (SPECS vs baseline)',
+    `## Gate checks (analysis stage ${gate.analysisStage}, sequential, what the evaluator decides on)`,
+    '',
+    mdTable(gateTable(data)),
+    '',
+    `## Descriptive comparisons (fixed-horizon, ${stageLabel}: not a decision)`,
     '',
     mdTable(comparisonTable(data.results.comparisons)),
     '',

@@ -1,4 +1,5 @@
 import type { Comparison, SrmSummary, VariantKpis } from '../analysis/kpi-service';
+import type { GateCheck, GateReason, Verdict } from '../rollout/gate-decision';
 
 /** Everything a business-review report is rendered from; plain data, so rendering stays pure. */
 export interface ReportData {
@@ -13,6 +14,18 @@ export interface ReportData {
     latencyHistogram: { bounds: (number | null)[]; lowerBounds?: number[]; baseline: number[]; specs: number[] };
   };
   rollout: ReportRollout | null;
+  /** The gate's verdict on the current stage now (RolloutService.assess: the evaluator's function). */
+  gate: ReportGate;
+}
+
+export interface ReportGate {
+  verdict: Verdict;
+  summary: string;
+  reasons: GateReason[];
+  checks: GateCheck[];
+  planStage: number;
+  analysisStage: number;
+  share: number;
 }
 
 export interface ReportReason { code: string; message: string }
@@ -30,18 +43,10 @@ export interface ReportRollout {
   currentStage: number;
   stageStartedAt: string | null;
   stages: { share: number; minDurationMs?: number; minGradedPerArm?: number; requiresApproval?: boolean }[];
-  guardrails: Partial<Guardrails>;
+  guardrails: Record<string, number>;
   /** Oldest first. */
   decisions: ReportDecision[];
   /** Oldest first. */
   shareHistory: { at: string; share: number; stage: number; reason: string }[];
 }
 
-export interface Guardrails {
-  p95LatencyMaxIncreasePct: number;
-  accuracyNonInferiorityPts: number;
-  costMaxIncreasePct: number;
-}
-
-/** Used when the experiment has no rollout plan (the gate's usual settings). */
-export const DEFAULT_GUARDRAILS: Guardrails = { p95LatencyMaxIncreasePct: 10, accuracyNonInferiorityPts: 2, costMaxIncreasePct: 10 };

@@ -1,40 +1,30 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { createKpiRepository } from '../analysis/kpi-repository';
-import { createKpiService, type KpiService } from '../analysis/kpi-service';
+import type { KpiService } from '../analysis/kpi-service';
 import type { AppConfig } from '../config';
 import type { ExperimentsService } from '../experiments';
-import type { ExtraRouter } from '../http/create-http-app';
-import { resultsRouter } from '../http/routes/results-routes';
-import { rolloutRouter } from '../http/routes/rollout-routes';
 import { createGateEvaluatorJob, type GateEvaluatorJob } from './gate-evaluator-job';
 import { createRolloutRepository } from './rollout-repository';
 import { createRolloutService, type RolloutService } from './rollout-service';
 import { createWebhookNotifier } from './webhooks';
 
-export interface AnalysisRollout {
-  kpi: KpiService;
+export interface RolloutModule {
   rollout: RolloutService;
-  /** Results + rollout routes, for createHttpApp's extraRouters. */
-  routers: ExtraRouter[];
   /** Starts the gate schedule: a BullMQ job scheduler with Redis, a timer without. */
-  start(): Promise<void>;
+  startGate(): Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * KPI queries, rollout service, webhooks, routes and the gate evaluator, built
- * from what the wiring file already has. Called from create-app-context.
- */
-export function createAnalysisRollout(deps: {
+/** The rollout service, its webhooks and the gate evaluator, from the services the composition root has. */
+export function createRolloutModule(deps: {
   config: AppConfig;
   pool: pg.Pool;
   experiments: ExperimentsService;
+  kpi: KpiService;
   logger: Logger;
   clock: () => number;
-}): AnalysisRollout {
-  const { config, pool, experiments, logger, clock } = deps;
-  const kpi = createKpiService({ repo: createKpiRepository({ pool }), clock });
+}): RolloutModule {
+  const { config, pool, experiments, kpi, logger, clock } = deps;
   const webhooks = createWebhookNotifier({ urls: config.rollout.webhookUrls, logger: logger.child({ component: 'rollout-webhooks' }) });
   const rollout = createRolloutService({
     repo: createRolloutRepository({ pool }),
@@ -47,10 +37,8 @@ export function createAnalysisRollout(deps: {
   let job: GateEvaluatorJob | undefined;
   let timer: NodeJS.Timeout | undefined;
   return {
-    kpi,
     rollout,
-    routers: [resultsRouter(kpi), rolloutRouter(rollout)],
-    async start() {
+    async startGate() {
       if (config.redis.url) {
         job = createGateEvaluatorJob({
           redisUrl: config.redis.url,

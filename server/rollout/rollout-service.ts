@@ -4,6 +4,7 @@ import type { Actor, Experiment, ExperimentsService } from '../experiments';
 import type { StageData } from '../analysis/kpi-service';
 import { decideGate, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
 import { gateInput, metricsSnapshot } from './gate-inputs';
+import { explainDecision } from './gate-explain';
 import { createKeyedLock } from './keyed-lock';
 import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
 import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
@@ -49,8 +50,24 @@ export interface EvaluationResult {
   share: number;
 }
 
+/** The gate's verdict on the current stage as of now, with the reasons and checks behind it. */
+export interface Assessment extends GateDecision {
+  experiment: string;
+  status: RolloutStatus | 'none';
+  /** Plan stage the verdict is for (0 when no rollout is active). */
+  planStage: number;
+  analysisStage: number;
+  share: number;
+  stageStartedAt: string;
+  /** The verdict in one sentence (gate-explain.ts). */
+  summary: string;
+  data: StageData;
+}
+
 export interface RolloutService {
   get(key: string): Promise<RolloutView>;
+  /** What the gate would decide now (the evaluator's function, without applying it). */
+  assess(key: string): Promise<Assessment>;
   putPlan(key: string, body: RolloutPlanInput, actor: Actor): Promise<RolloutView>;
   start(key: string, actor: Actor): Promise<RolloutView>;
   advance(key: string, actor: Actor): Promise<RolloutView>;
@@ -198,18 +215,37 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     if (!ok) logger.warn({ experiment: plan.experimentKey }, 'rollout changed during rollback; share is 0 regardless');
   }
 
+  /** What the gate would decide now for the experiment's current stage; no side effects. */
+  async function assess(key: string): Promise<Assessment> {
+    const e = await experimentOrThrow(key);
+    const plan = await repo.getPlan(key);
+    const planInput = plan ?? defaultPlan();
+    const active = plan !== null && (plan.status === 'running' || plan.status === 'paused');
+    // Without an active rollout the analysis stage is judged against the plan's first gated stage.
+    const stageIdx = active ? plan.currentStage : 0;
+    if (!planInput.stages[stageIdx]) throw new ConflictError(`rollout of ${key} is at stage ${stageIdx}, beyond its ${planInput.stages.length} stages`, 'params.key');
+    const data = await kpi.stageData(key, e.stage);
+    const startedAt = active && plan.stageStartedAt ? plan.stageStartedAt : e.stageStartedAt;
+    const decision = decideGate(gateInput(data, planInput, stageIdx, { startedAt, now: clock(), approved: active && plan.approvedStage === stageIdx }));
+    return {
+      experiment: key,
+      status: plan?.status ?? 'none',
+      planStage: stageIdx,
+      analysisStage: e.stage,
+      share: e.specsShare,
+      stageStartedAt: startedAt.toISOString(),
+      ...decision,
+      summary: explainDecision(decision, { share: e.specsShare }),
+      data,
+    };
+  }
+
   async function evaluateLocked(key: string, actor: Actor): Promise<EvaluationResult> {
     const plan = await planOrThrow(key);
     requireStatus(plan, ['running'], 'evaluate');
     const e = await experimentOrThrow(key);
     const stageIdx = plan.currentStage;
-    const stageCfg = plan.stages[stageIdx];
-    if (!stageCfg) throw new ConflictError(`rollout of ${key} is at stage ${stageIdx}, beyond its ${plan.stages.length} stages`, 'params.key');
-    const data = await kpi.stageData(key, e.stage);
-    const at = clock();
-    const gate: GateDecision = decideGate(
-      gateInput(data, plan, stageIdx, { startedAt: plan.stageStartedAt, now: at, approved: plan.approvedStage === stageIdx }),
-    );
+    const { data, ...gate } = await assess(key);
     const metrics = metricsSnapshot(data, { share: e.specsShare, checks: gate.checks });
     let status: RolloutStatus = plan.status;
     let currentStage = stageIdx;
@@ -225,14 +261,13 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       status = 'rolled_back';
       share = 0;
     }
-    // Repeated identical holds are recorded but not re-announced every interval.
-    let notify = true;
-    if (gate.verdict === 'hold') {
-      const [prev] = await repo.decisions(plan.experimentId, 1);
-      const codes = (r: unknown) => JSON.stringify(Array.isArray(r) ? r.map((x: { code?: string; metric?: string }) => `${x.code}:${x.metric ?? ''}`) : r);
-      notify = !(prev && prev.verdict === 'hold' && prev.stage === stageIdx && codes(prev.reasons) === codes(gate.reasons));
-    }
-    const decision = await record(plan, { stage: stageIdx, verdict: gate.verdict, actor: label(actor), reasons: gate.reasons, metrics }, notify);
+    // The log keeps one row per change of verdict: a hold with the same reasons as the last row is not news.
+    const [prev] = await repo.decisions(plan.experimentId, 1);
+    const codes = (r: unknown) => JSON.stringify(Array.isArray(r) ? r.map((x: { code?: string; metric?: string }) => `${x.code}:${x.metric ?? ''}`) : r);
+    const unchanged = gate.verdict === 'hold' && prev !== undefined && prev.verdict === 'hold' && prev.stage === stageIdx && codes(prev.reasons) === codes(gate.reasons);
+    const decision = unchanged
+      ? prev
+      : await record(plan, { stage: stageIdx, verdict: gate.verdict, actor: label(actor), reasons: gate.reasons, metrics: { ...metrics, summary: gate.summary } }, true);
     logger.info({ experiment: key, stage: stageIdx, verdict: gate.verdict, reasons: gate.reasons.map((r) => r.code) }, 'rollout gate evaluated');
     return { experiment: key, verdict: gate.verdict, reasons: gate.reasons, checks: gate.checks, decision: decisionJson(decision), currentStage, status, share };
   }
@@ -241,6 +276,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
   return {
     get: view,
+    assess,
 
     putPlan(key, body, actor) {
       return manual(key, async () => {

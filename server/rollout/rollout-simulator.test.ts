@@ -3,7 +3,7 @@ import { defaultPlan } from './rollout-plan';
 import { scenarioSchema, simulateRollout, type ScenarioInput } from './rollout-simulator';
 
 const arm = { accuracy: 0.25, latencyMs: { p50: 85, p95: 330 }, costUsd: { mean: 1e-5, cv: 0.5 }, errorRate: 0, errorLatencyMs: 5 };
-const scenario = (over: Partial<ScenarioInput> & { treatment?: Partial<typeof arm> }): ScenarioInput => ({
+const scenario = (over: Omit<Partial<ScenarioInput>, 'treatment'> & { treatment?: Partial<typeof arm> } = {}): ScenarioInput => ({
   name: 'test',
   ratePerMinute: 3000,
   gradedShare: 0.5,

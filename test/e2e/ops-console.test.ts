@@ -3,16 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createKpiRepository } from '../../server/analysis/kpi-repository';
-import { createKpiService, type ResultsJson } from '../../server/analysis/kpi-service';
+import type { ResultsJson } from '../../server/analysis/kpi-service';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
-import { createFakeDecoder } from '../../server/app/stand-in-decoders';
-import { consoleRouter } from '../../server/http/console/console-router';
-import { resultsRouter } from '../../server/http/routes/results-routes';
-import { rolloutRouter } from '../../server/http/routes/rollout-routes';
-import { createRolloutRepository } from '../../server/rollout/rollout-repository';
-import { createRolloutService, type RolloutService } from '../../server/rollout/rollout-service';
-import { createWebhookNotifier } from '../../server/rollout/webhooks';
+import { createFakeDecoder } from '../support/stand-in-decoders';
 import { createTestDatabase, testAppConfig, type TestDatabase } from '../support';
 import { seedExperiment, TEST_PLAN_STAGES } from './seed-experiment';
 
@@ -38,32 +31,7 @@ describe('ops console', () => {
     await seedExperiment(db.pool, { key: KEY, name: 'SPECS vs beam search', perArm: 500, rollout: 'pending' });
     spoolDir = mkdtempSync(path.join(os.tmpdir(), 'console-spool-'));
     const config = testAppConfig({ db, spoolDir, env: { HOST: '127.0.0.1' } });
-    const logger = pino({ level: 'silent' });
-    const kpi = createKpiService({ repo: createKpiRepository({ pool: db.pool }), clock: Date.now, cache: false });
-    // The rollout service needs the app's experiments service, which exists only once the
-    // context is built; the router is created during the build, so it reaches it lazily.
-    let rollout: RolloutService | undefined;
-    const lazyRollout = new Proxy({} as RolloutService, {
-      get: (_t, name) => {
-        const svc = rollout as unknown as Record<string | symbol, unknown>;
-        const v = svc[name];
-        return typeof v === 'function' ? v.bind(rollout) : v;
-      },
-    });
-    ctx = await createAppContext(config, {
-      logger,
-      decoder: createFakeDecoder(),
-      migrate: false,
-      extraRouters: [resultsRouter(kpi), rolloutRouter(lazyRollout), consoleRouter],
-    });
-    rollout = createRolloutService({
-      repo: createRolloutRepository({ pool: db.pool }),
-      experiments: ctx.experiments!,
-      kpi,
-      webhooks: createWebhookNotifier({ urls: [], logger }),
-      clock: Date.now,
-      logger,
-    });
+    ctx = await createAppContext(config, { logger: pino({ level: 'silent' }), decoder: createFakeDecoder(), migrate: false });
     baseUrl = (await ctx.listen(0, '127.0.0.1')).url;
     // launch() gives every run a fresh temporary profile (user-data-dir) and removes it on close.
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });

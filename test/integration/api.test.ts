@@ -1,8 +1,8 @@
 // Real ONNX sessions under jest: must be the first import (see the module).
-import '../../server/decoding/testing/register-host-typed-arrays';
+import '../support/register-host-typed-arrays';
 import request from 'supertest';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
-import { createFakeDecoder } from '../../server/app/stand-in-decoders';
+import { createFakeDecoder } from '../support/stand-in-decoders';
 import { expectedVariation } from '../../server/assignment';
 import { createTestDatabase, createTestRedis, testAppConfig, type TestDatabase, type TestRedis } from '../support';
 

@@ -2,7 +2,7 @@
  * The decoding runtime on the real ONNX models in models/ (random-init or
  * trained: every check here holds for both). No timing assertions.
  */
-import '../../server/decoding/testing/register-host-typed-arrays';
+import '../support/register-host-typed-arrays';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

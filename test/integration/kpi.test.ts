@@ -17,7 +17,8 @@ import type { RequestLogRow } from '../../server/telemetry/request-log-row';
 import { createRequestLogWriter } from '../../server/telemetry/request-log-writer';
 import { createSpool } from '../../server/telemetry/spool';
 import { createTestDatabase, type TestDatabase } from '../support';
-import { measureRealShapes, scenarioFrom, seeded, simulate, type Scenario } from './rollout-scenario-support';
+import { createRng } from '../../server/task/rng';
+import { measureRealShapes, scenarioFrom, simulate, type Scenario } from './rollout-scenario-support';
 
 jest.setTimeout(180_000);
 
@@ -32,44 +33,14 @@ let spoolDir: string;
 let rowsWritten = 0;
 
 function rows(scenario: Scenario, o: { stage: number; minutes: number; perMinute: { baseline: number; specs: number }; startMs: number; seed: number }): RequestLogRow[] {
-  const rand = seeded(o.seed);
+  const rng = createRng(o.seed);
   const out: RequestLogRow[] = [];
   for (let m = 0; m < o.minutes; m++) {
     for (const variant of ['baseline', 'specs'] as const) {
       for (let i = 0; i < o.perMinute[variant]; i++) {
-        const s = simulate(scenario[variant], rand);
-        const receivedAt = new Date(o.startMs + m * 60_000 + Math.floor(rand() * 60_000));
-        out.push({
-          requestId: crypto.randomUUID(),
-          experiment: KEY,
-          stage: o.stage,
-          variant,
-          strategy: variant === 'specs' ? 'specs' : 'beam-target',
-          unitHash: crypto.randomBytes(4).toString('hex'),
-          receivedAt,
-          startedAt: receivedAt,
-          finishedAt: new Date(receivedAt.getTime() + s.latencyMs),
-          queueWaitMs: 0,
-          decodeMs: s.latencyMs,
-          latencyMs: s.latencyMs,
-          draftTokens: s.draftTokens,
-          targetTokens: s.targetTokens,
-          prmTokens: s.prmTokens,
-          draftMs: 0,
-          targetMs: 0,
-          prmMs: 0,
-          modelCalls: 3,
-          targetFallbacks: variant === 'specs' ? Math.floor(rand() * 2) : null,
-          draftAcceptance: s.draftAcceptance,
-          costUsd: s.costUsd,
-          prmScore: null,
-          answer: s.correct ? 1 : 0,
-          reference: s.graded ? 1 : null,
-          correct: s.graded ? s.correct : null,
-          gradingSource: s.graded ? 'reference' : 'none',
-          error: s.error ? 'simulated failure' : null,
-          status: s.error ? 'error' : 'ok',
-        });
+        const receivedAt = new Date(o.startMs + m * 60_000 + Math.floor(rng.next() * 60_000));
+        const row = simulate(scenario[variant], rng, { requestId: crypto.randomUUID(), experiment: KEY, stage: o.stage, variant, receivedAt });
+        out.push({ ...row, targetFallbacks: variant === 'specs' ? Math.floor(rng.next() * 2) : null });
       }
     }
   }

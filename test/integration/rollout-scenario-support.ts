@@ -4,10 +4,12 @@
  * rollup rows are generated for volume following a scenario (accuracy,
  * latency and cost multipliers, split). Seeded, so every run sees the same data.
  */
-import '../../server/decoding/testing/register-host-typed-arrays';
+import '../support/register-host-typed-arrays';
 import path from 'node:path';
 import type pg from 'pg';
-import { latencyHistogram, LATENCY_BUCKET_COUNT } from '../../server/analysis/latency-buckets';
+import { createRng, type Rng } from '../../server/task/rng';
+import type { RequestLogRow } from '../../server/telemetry/request-log-row';
+import { writeRequests } from '../support/seed-requests';
 import { createDecoder } from '../../server/decoding';
 import { generateProblems } from '../../server/task';
 import { computeCostUsd, createPriceTable } from '../../server/telemetry/pricing';
@@ -129,95 +131,70 @@ export function scenarioFrom(shapes: MeasuredShapes, s: { baselineAccuracy: numb
   };
 }
 
-/** mulberry32: small seeded PRNG. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const gaussian = (rand: () => number) => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-
-/** Simulated request of one arm (what request_log would hold). */
-export interface SimRequest {
-  latencyMs: number;
-  costUsd: number;
-  graded: boolean;
-  correct: boolean;
-  error: boolean;
-  draftTokens: number;
-  targetTokens: number;
-  prmTokens: number;
-  draftAcceptance: number | null;
-}
-
-export function simulate(p: ArmProfile, rand: () => number): SimRequest {
-  const error = rand() < p.errorRate;
-  const graded = !error && rand() < p.gradedFraction;
-  const jitter = Math.exp(0.2 * gaussian(rand) - 0.02);
+/** Simulated request of one arm, as the decode processor would log it (outcome.ts rules: a failure spends what it spent). */
+export function simulate(p: ArmProfile, rng: Rng, base: Pick<RequestLogRow, 'requestId' | 'experiment' | 'stage' | 'variant' | 'receivedAt'>): RequestLogRow {
+  const error = rng.next() < p.errorRate;
+  const labelled = rng.next() < p.gradedFraction;
+  const jitter = Math.exp(0.2 * rng.normal() - 0.02);
+  const spent = error ? 0.5 * jitter : jitter;
+  const latencyMs = error ? 5 : p.latencyMedianMs * Math.exp(p.latencySigma * rng.normal());
+  const correct = labelled ? !error && rng.next() < p.accuracy : null;
   return {
-    latencyMs: p.latencyMedianMs * Math.exp(p.latencySigma * gaussian(rand)),
-    costUsd: error ? 0 : p.costPerRequest * jitter,
-    graded,
-    correct: graded && rand() < p.accuracy,
-    error,
-    draftTokens: error ? 0 : Math.round(p.tokens.draft * jitter),
-    targetTokens: error ? 0 : Math.round(p.tokens.target * jitter),
-    prmTokens: error ? 0 : Math.round(p.tokens.prm * jitter),
-    draftAcceptance: error || p.draftAcceptance === null ? null : Math.min(1, Math.max(0, p.draftAcceptance + 0.05 * gaussian(rand))),
+    ...base,
+    strategy: base.variant === 'specs' ? 'specs' : 'beam-target',
+    unitHash: (Math.floor(rng.next() * 2 ** 32) >>> 0).toString(16).padStart(8, '0'),
+    startedAt: base.receivedAt,
+    finishedAt: new Date(base.receivedAt.getTime() + latencyMs),
+    queueWaitMs: 0,
+    decodeMs: latencyMs,
+    latencyMs,
+    draftTokens: Math.round(p.tokens.draft * spent),
+    targetTokens: Math.round(p.tokens.target * spent),
+    prmTokens: Math.round(p.tokens.prm * spent),
+    draftMs: 0,
+    targetMs: 0,
+    prmMs: 0,
+    modelCalls: 0,
+    targetFallbacks: null,
+    draftAcceptance: error || p.draftAcceptance === null ? null : Math.min(1, Math.max(0, p.draftAcceptance + 0.05 * rng.normal())),
+    costUsd: p.costPerRequest * spent,
+    prmScore: null,
+    answer: null,
+    reference: labelled ? 1 : null,
+    correct,
+    gradingSource: labelled ? 'reference' : 'none',
+    error: error ? 'simulated failure' : null,
+    status: error ? 'error' : 'ok',
   };
 }
 
 /**
- * Inserts per-minute rollup rows for `minutes` minutes from `start`:
- * `perMinute[variant]` simulated requests each, aggregated exactly as the
- * writer's rollup would be (sums, squares, histogram).
+ * Writes `minutes` minutes of traffic from `start` (`perMinute[variant]` simulated requests
+ * each) through the writer's repository, so request_log and the rollups come from one path.
  */
-export async function insertRollupTraffic(
+export async function insertTraffic(
   pool: pg.Pool,
   o: { experiment: string; stage: number; start: Date; minutes: number; perMinute: { baseline: number; specs: number }; scenario: Scenario; seed: number },
 ): Promise<{ baseline: number; specs: number }> {
-  const rand = seeded(o.seed);
+  const rng = createRng(o.seed);
   const totals = { baseline: 0, specs: 0 };
-  const rows: unknown[][] = [];
+  const rows: RequestLogRow[] = [];
   for (let m = 0; m < o.minutes; m++) {
-    const bucket = new Date(Math.floor(o.start.getTime() / 60_000) * 60_000 + m * 60_000);
+    const minute = Math.floor(o.start.getTime() / 60_000) * 60_000 + m * 60_000;
     for (const variant of ['baseline', 'specs'] as const) {
       const n = o.perMinute[variant];
-      if (n <= 0) continue;
-      const reqs = Array.from({ length: n }, () => simulate(o.scenario[variant], rand));
-      totals[variant] += n;
-      const sum = (f: (r: SimRequest) => number) => reqs.reduce((a, r) => a + f(r), 0);
-      const gradedReqs = reqs.filter((r) => r.graded);
-      const gsum = (f: (r: SimRequest) => number) => gradedReqs.reduce((a, r) => a + f(r), 0);
-      const acc = reqs.filter((r) => r.draftAcceptance !== null);
-      const hist = latencyHistogram(reqs.map((r) => r.latencyMs));
-      if (hist.length !== LATENCY_BUCKET_COUNT) throw new Error('histogram length');
-      rows.push([
-        o.experiment, o.stage, variant, bucket, n, reqs.filter((r) => r.error).length, gradedReqs.length, gradedReqs.filter((r) => r.correct).length,
-        sum((r) => r.latencyMs), sum((r) => r.latencyMs ** 2), sum((r) => r.costUsd), sum((r) => r.costUsd ** 2),
-        gsum((r) => r.costUsd), gsum((r) => r.costUsd ** 2), gsum((r) => (r.correct ? r.costUsd : 0)),
-        sum((r) => r.draftTokens), sum((r) => r.targetTokens), sum((r) => r.prmTokens),
-        acc.reduce((a, r) => a + r.draftAcceptance!, 0), acc.length, 0, hist,
-      ]);
+      for (let i = 0; i < n; i++) {
+        rows.push(simulate(o.scenario[variant], rng, {
+          requestId: `${o.experiment}-${o.stage}-${variant}-${m}-${i}`,
+          experiment: o.experiment,
+          stage: o.stage,
+          variant,
+          receivedAt: new Date(minute + Math.floor((60_000 * i) / Math.max(1, n))),
+        }));
+      }
+      totals[variant] += Math.max(0, n);
     }
   }
-  const COLS = `experiment, stage, variant, bucket, n, errors, graded, correct, latency_sum, latency_sum_sq, cost_sum, cost_sum_sq,
-    graded_cost_sum, graded_cost_sum_sq, cost_correct_sum, draft_tokens, target_tokens, prm_tokens, draft_acceptance_sum, draft_acceptance_n, fallbacks, latency_hist`;
-  for (let i = 0; i < rows.length; i += 200) {
-    const chunk = rows.slice(i, i + 200);
-    const values: unknown[] = [];
-    const tuples = chunk.map((r) => {
-      const base = values.length;
-      values.push(...r);
-      return `(${r.map((_, j) => `$${base + j + 1}`).join(', ')})`;
-    });
-    await pool.query(`INSERT INTO request_rollup (${COLS}) VALUES ${tuples.join(', ')}`, values);
-  }
+  await writeRequests(pool, rows);
   return totals;
 }

@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
-import { createFakeDecoder } from '../../server/app/stand-in-decoders';
+import { createFakeDecoder } from '../support/stand-in-decoders';
 import { createTestDatabase, createTestRedis, testAppConfig, type TestDatabase, type TestRedis } from '../support';
 
 jest.setTimeout(120_000);

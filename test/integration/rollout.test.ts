@@ -22,7 +22,7 @@ import { createRolloutRepository } from '../../server/rollout/rollout-repository
 import { createRolloutService, type RolloutService } from '../../server/rollout/rollout-service';
 import { createWebhookNotifier, SIGNATURE_HEADER, signBody } from '../../server/rollout/webhooks';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
-import { insertRollupTraffic, measureRealShapes, scenarioFrom, type MeasuredShapes, type Scenario } from './rollout-scenario-support';
+import { insertTraffic, measureRealShapes, scenarioFrom, type MeasuredShapes, type Scenario } from './rollout-scenario-support';
 
 jest.setTimeout(180_000);
 
@@ -86,7 +86,7 @@ async function traffic(key: string, scenario: Scenario, o: { minutes: number; sp
   const total = o.specsPerStage / share;
   const perMinute = { specs: Math.round((total * share) / o.minutes), baseline: Math.round((total * (1 - share)) / o.minutes) };
   const start = new Date(now);
-  const counts = await insertRollupTraffic(db.pool, { experiment: key, stage: e.stage, start, minutes: o.minutes, perMinute, scenario, seed: seed++ });
+  const counts = await insertTraffic(db.pool, { experiment: key, stage: e.stage, start, minutes: o.minutes, perMinute, scenario, seed: seed++ });
   now += o.minutes * MINUTE + 1000;
   return counts;
 }

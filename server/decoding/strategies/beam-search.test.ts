@@ -1,5 +1,5 @@
 import { createRng } from '../../task/rng';
-import { createFakeLm, createFakePrm, type StepTable } from '../testing/fake-models';
+import { createFakeLm, createFakePrm, type StepTable } from '../../../test/support/fake-models';
 import { beamSearch, type BeamSearchOptions } from './beam-search';
 import { greedy } from './greedy';
 

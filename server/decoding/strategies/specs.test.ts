@@ -1,5 +1,5 @@
 import { createRng } from '../../task/rng';
-import { createFakeLm, createFakePrm, type StepTable } from '../testing/fake-models';
+import { createFakeLm, createFakePrm, type StepTable } from '../../../test/support/fake-models';
 import { specsSearch, type SpecsOptions } from './specs';
 
 const PROMPT = 'Q: 1+2*3\n';

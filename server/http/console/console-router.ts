@@ -57,8 +57,3 @@ export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router 
   }
   return router;
 }
-
-/** The console as an `ExtraRouter` for `createHttpApp({ extraRouters: [consoleRouter] })`. */
-export const consoleRouter = {
-  create: ({ requireRole }: { requireRole: RequireRole }): Router => createConsoleRouter({ requireRole }),
-};

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { KpiService, ResultsOptions } from '../../analysis/kpi-service';
 import { experimentKeySchema } from '../../experiments';
 import type { RequireRole } from '../auth';
-import type { ExtraRouter } from '../create-http-app';
 import { handle } from '../handler';
 
 const keyParams = z.object({ key: experimentKeySchema });
@@ -51,6 +50,3 @@ export function createResultsRouter(deps: { kpi: KpiService; auth: RequireRole }
   );
   return router;
 }
-
-/** For `createHttpApp({ extraRouters: [resultsRouter(kpi)] })`. */
-export const resultsRouter = (kpi: KpiService): ExtraRouter => ({ create: ({ requireRole }) => createResultsRouter({ kpi, auth: requireRole }) });

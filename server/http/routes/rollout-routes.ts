@@ -4,7 +4,6 @@ import { experimentKeySchema } from '../../experiments';
 import { rolloutPlanSchema } from '../../rollout/rollout-plan';
 import type { RolloutService } from '../../rollout/rollout-service';
 import { actorOf, type RequireRole } from '../auth';
-import type { ExtraRouter } from '../create-http-app';
 import { handle, toValidationError } from '../handler';
 
 const keyParams = z.object({ key: experimentKeySchema });
@@ -45,6 +44,3 @@ export function createRolloutRouter(deps: { rollout: RolloutService; auth: Requi
   router.post(`${base}/evaluate`, admin, handle({ params: keyParams }, ({ params }, res) => rollout.evaluate(params.key, actorOf(res))));
   return router;
 }
-
-/** For `createHttpApp({ extraRouters: [rolloutRouter(rollout)] })`. */
-export const rolloutRouter = (rollout: RolloutService): ExtraRouter => ({ create: ({ requireRole }) => createRolloutRouter({ rollout, auth: requireRole }) });

@@ -1,5 +1,5 @@
-import { evaluateExpression } from '../task';
-import type { DecodeResultLike, DecoderLike, UsageLike } from '../queue';
+import { evaluateExpression } from '../../server/task';
+import type { DecodeResultLike, DecoderLike, UsageLike } from '../../server/queue';
 
 const usage = (strategy: string): UsageLike => {
   const draft = strategy === 'specs' || strategy.endsWith('-draft');

@@ -1,5 +1,5 @@
-import { sampleIndex } from '../sampling';
-import type { ContinuationScore, LanguageModel, RewardModel, Rng, SampledStep, SampleOptions, Step, StepReward } from '../types';
+import { sampleIndex } from '../../server/decoding/sampling';
+import type { ContinuationScore, LanguageModel, RewardModel, Rng, SampledStep, SampleOptions, Step, StepReward } from '../../server/decoding/types';
 
 /** Next-step distribution of a fake model given the text so far. */
 export type StepTable = (prefix: string) => { readonly [step: string]: number | undefined };
