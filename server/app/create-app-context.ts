@@ -150,6 +150,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         database: () => core.experimentsRepo.ping(),
         queue: () => queue!.ping(),
       };
+      if (decoder?.check) readinessChecks.models = () => decoder!.check!();
       app = createHttpApp({
         logger,
         clock,

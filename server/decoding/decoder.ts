@@ -5,7 +5,8 @@ import { extractAnswer } from '../task/grader';
 import { formatPrompt } from '../task/format';
 import { parseQuestion } from '../task/parse-expression';
 import { isAppError } from '../errors/index';
-import { emptyUsage, type Usage } from './accounting';
+import { emptyModelUsage, emptyUsage, type Usage } from './accounting';
+import { forward, gatherRows } from './kv-cache';
 import { DecodeAttemptError, ModelLoadError, QuestionValidationError } from './errors';
 import { loadManifest, loadModelSession, type Manifest, type ModelSession } from './model-session';
 import { onnxLanguageModel, onnxRewardModel } from './onnx-models';
@@ -48,6 +49,8 @@ export interface DecoderInfo {
 export interface Decoder {
   readonly info: DecoderInfo;
   solve(question: string, options: SolveOptionsInput): Promise<SolveResult>;
+  /** Runs one token through each model (readiness: the sessions answer, not just exist). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,13 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
         draftAcceptance: search.draftAttempts > 0 ? search.draftAccepted / search.draftAttempts : null,
         fallbacks: search.fallbacks,
       };
+    },
+    async check() {
+      if (closed) throw new Error('decoder is closed');
+      for (const role of ROLES) {
+        const session = sessions[role];
+        await forward(session, gatherRows(session.layout, [null]), [{ tokens: [tokenizer.bos], pos: 0, promptTokens: 0 }], tokenizer.pad, emptyModelUsage());
+      }
     },
     async close() {
       if (closed) return;

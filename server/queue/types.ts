@@ -41,6 +41,8 @@ export interface DecodeResultLike {
 /** The decoder as the worker sees it. */
 export interface DecoderLike {
   solve(question: string, options: { strategy: Strategy } & Record<string, unknown>): Promise<DecodeResultLike>;
+  /** Readiness probe: throws when the models cannot run (absent for stand-ins that need none). */
+  check?(): Promise<void>;
 }
 
 /** The API's response payload for one solve, produced by the worker. */

@@ -128,8 +128,11 @@ export function createRequestLogRepository(options: { pool: Pool }): RequestLogR
   };
 
   return {
-    insertBatch: (rows) =>
+    insertBatch: (batch) =>
       inTransaction(async (client) => {
+        // A request id twice in one batch (a retried job) is one request: the first copy wins.
+        const seen = new Set<string>();
+        const rows = batch.filter((r) => !seen.has(r.requestId) && seen.add(r.requestId));
         const ids = rows.map((r) => r.requestId);
         const pending = await client.query<{ request_id: string; correct: boolean }>(PENDING_LABELS, [ids]);
         const labels = new Map(pending.rows.map((r) => [r.request_id, r.correct]));

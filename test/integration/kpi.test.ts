@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { OUTCOME_SQL } from '../../server/analysis/outcome';
 import { LATENCY_BUCKETS_PER_DOUBLING } from '../../server/analysis/latency-buckets';
 import { createKpiRepository } from '../../server/analysis/kpi-repository';
 import { createKpiService, type KpiService, type ResultsJson } from '../../server/analysis/kpi-service';
@@ -78,6 +79,7 @@ interface Direct {
   errors: number;
   graded: number;
   correct: number;
+  latency_n: number;
   latency_sum: number;
   cost_sum: number;
   graded_cost_sum: number;
@@ -92,14 +94,15 @@ interface Direct {
 
 async function direct(stage: number | null): Promise<Record<string, Direct>> {
   const r = await db.pool.query<Direct>(
-    `SELECT variant, count(*)::int AS n, count(*) FILTER (WHERE status <> 'ok')::int AS errors, count(correct)::int AS graded,
-            count(*) FILTER (WHERE correct)::int AS correct, sum(latency_ms::float8) AS latency_sum, sum(cost_usd) AS cost_sum,
+    `SELECT variant, count(*)::int AS n, count(*) FILTER (WHERE status = 'error')::int AS errors, count(correct)::int AS graded,
+            count(*) FILTER (WHERE correct)::int AS correct, count(*) FILTER (WHERE ${OUTCOME_SQL.inLatency})::int AS latency_n,
+            sum(latency_ms::float8) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS latency_sum, sum(cost_usd) AS cost_sum,
             coalesce(sum(cost_usd) FILTER (WHERE correct IS NOT NULL), 0) AS graded_cost_sum,
             sum(draft_tokens)::float8 AS draft, sum(target_tokens)::float8 AS target, sum(prm_tokens)::float8 AS prm,
             avg(draft_acceptance::float8) AS acc,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
-            percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,
-            percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS p95,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS p99
        FROM request_log WHERE experiment = $1 AND ($2::int IS NULL OR stage = $2) GROUP BY variant`,
     [KEY, stage],
   );
@@ -127,7 +130,7 @@ describe.each([[0], [1], ['all' as const]])('stage %s: rollup KPIs equal direct 
     const d = exact[variant]!;
     expect({ n: k.n, errors: k.errors, graded: k.graded, correct: k.correct }).toEqual({ n: d.n, errors: d.errors, graded: d.graded, correct: d.correct });
     expect(k.tokensTotal).toEqual({ draft: d.draft, target: d.target, prm: d.prm });
-    expect(k.latency.mean!).toBeCloseTo(d.latency_sum / d.n, 6);
+    expect(k.latency.mean!).toBeCloseTo(d.latency_sum / d.latency_n, 6);
     expect(k.costPerRequest!).toBeCloseTo(d.cost_sum / d.n, 12);
     expect(k.costPerCorrect!).toBeCloseTo(d.graded_cost_sum / d.correct, 12);
     expect(k.accuracy!).toBeCloseTo(d.correct / d.graded, 12);
@@ -136,7 +139,7 @@ describe.each([[0], [1], ['all' as const]])('stage %s: rollup KPIs equal direct 
     withinBuckets(k.latency.p50, d.p50);
     withinBuckets(k.latency.p95, d.p95);
     withinBuckets(k.latency.p99, d.p99);
-    expect(res.latencyHistogram[variant].reduce((a, b) => a + b, 0)).toBe(d.n);
+    expect(res.latencyHistogram[variant].reduce((a, b) => a + b, 0)).toBe(d.latency_n);
     const [lo, hi] = k.accuracyCi!;
     expect(lo).toBeLessThan(k.accuracy!);
     expect(hi).toBeGreaterThan(k.accuracy!);

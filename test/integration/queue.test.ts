@@ -90,7 +90,7 @@ describe.each(['bullmq', 'in-process'] as const)('decode queue (%s) with a const
 });
 
 describe.each(['bullmq', 'in-process'] as const)('solve timeout (%s)', (mode) => {
-  it('answers 504 with the requestId and the request is still logged once', async () => {
+  it('answers 504 with the requestId; the request is logged once, as a timeout', async () => {
     const db = await createTestDatabase(`timeout_${mode}`);
     const redis = mode === 'bullmq' ? createTestRedis('timeout') : undefined;
     const ctx = await createAppContext(config(db, redis, { SOLVE_TIMEOUT_MS: '1' }), {
@@ -109,7 +109,8 @@ describe.each(['bullmq', 'in-process'] as const)('solve timeout (%s)', (mode) =>
         return rs.length ? rs : undefined;
       }, 'timed-out row');
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ status: 'ok', correct: true });
+      // The client got no answer in time: a timeout, wrong when graded (outcome.ts).
+      expect(rows[0]).toMatchObject({ status: 'timeout', correct: false });
     } finally {
       await ctx.close();
       await redis?.cleanup();

@@ -13,7 +13,7 @@ export function makeRequestLogRow(i: number, overrides: Partial<RequestLogRow> =
     stage: 0,
     variant: specs ? 'specs' : 'baseline',
     strategy: specs ? 'specs' : 'beam',
-    unitHash: `u${i % 1000}`,
+    unitHash: (((i % 1000) * 2654435761) >>> 0).toString(16).padStart(8, '0'),
     receivedAt,
     startedAt: new Date(receivedAt.getTime() + 2),
     finishedAt: new Date(receivedAt.getTime() + latency),
