@@ -164,6 +164,31 @@ describe('rollout gate on simulated experiments', () => {
     expect((await rollout.get(key)).lastDecision!.webhookStatus).toBe('delivered');
   });
 
+  it('SPECS failing 20 % of requests fast: rolled back on the error rate within minutes, before the stage minimum', async () => {
+    const key = 'fails-fast';
+    await newExperiment(key);
+    await rollout.start(key, admin);
+    const base = good();
+    const failing: Scenario = { ...base, specs: { ...base.specs, errorRate: 0.2 } };
+    await traffic(key, failing, { minutes: 5, specsPerStage: 120 });
+    const r = await rollout.evaluate(key);
+    expect(r.verdict).toBe('rollback');
+    expect(r.reasons).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'GUARDRAIL_BREACHED', metric: 'errorRate' })]));
+    const check = r.checks.find((c) => c.name === 'errorRate')!;
+    expect(check.values.regime).toBe('exact');
+    expect((await experiments.get(key)).specsShare).toBe(0);
+    // The failures were logged as the outcome model says: out of the latency distribution, at what they spent.
+    const { rows } = await db.pool.query(
+      `SELECT sum(n)::int AS n, sum(errors)::int AS errors, sum(latency_n)::int AS latency_n,
+              (SELECT min(cost_usd) FROM request_log WHERE experiment = $1 AND status = 'error') AS error_cost
+         FROM request_rollup WHERE experiment = $1 AND variant = 'specs'`,
+      [key],
+    );
+    expect(rows[0].errors).toBeGreaterThan(0);
+    expect(rows[0].latency_n).toBe(rows[0].n - rows[0].errors);
+    expect(rows[0].error_cost).toBeGreaterThan(0);
+  });
+
   it('broken split (observed share far from configured): holds with SRM as the reason', async () => {
     const key = 'broken-split';
     await newExperiment(key);
