@@ -139,7 +139,6 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       }
       assigner = createAssigner({ logger, stickyRedis, onExposure: (e, v) => metrics.countExposure(e, v) });
       cleanup(() => assigner?.close());
-      await assigner.start();
       const features = createFeaturesSource({ experiments, assigner });
       cleanup(() => features.close());
 

@@ -8,19 +8,13 @@ export interface Assignment {
   readonly unitId: string;
   /** `unitHash(seed, unitId)`: stable per experiment and unit, for the request log. */
   readonly unitHash: string;
-  /** GrowthBook's bucket in [0, 1) (null when the unit was not hashed: experiment not running). */
-  readonly bucket: number | null;
-  readonly inExperiment: boolean;
-  readonly stickyBucketUsed: boolean;
 }
 
 export interface Assigner {
   /** The SDK adapter: evaluates the experiment's feature for the unit (a fresh random unit when absent). */
   assign(experiment: { key: string; hashSeed: string }, unitId?: string): Promise<Assignment>;
-  /** Local mode: replaces the payload the SDK evaluates against (synchronous, no fetch). */
+  /** Replaces the payload the SDK evaluates against (synchronous, no fetch). */
   setPayload(payload: FeaturesPayload): void;
-  /** Remote mode: loads from the GrowthBook server, then polls. */
-  start(): Promise<void>;
   close(): void;
 }
 
@@ -34,8 +28,6 @@ export interface AssignerOptions {
   logger: Logger;
   /** Called for every exposure the SDK tracks (metrics). */
   onExposure?: (experimentKey: string, variant: Variation) => void;
-  /** GrowthBook server to load the payload from; absent: payloads come from `setPayload`. */
-  remote?: { apiHost: string; clientKey: string; refreshIntervalMs?: number };
   /** Sticky bucketing through the SDK's RedisStickyBucketService. */
   stickyRedis?: StickyRedis;
 }
@@ -44,12 +36,14 @@ export interface AssignerOptions {
  * One GrowthBookClient (the SDK's multi-user client) holds the payload for the
  * whole process; a request only builds a small user context, so assignment
  * costs microseconds and creates no SDK instance per request.
+ *
+ * The payload is always ours (features-source.ts, from the shares in Postgres): the
+ * rollout is the one authority for the split, so a rollback moves traffic at once.
+ * Loading it from a GrowthBook server would let the split and the rollout disagree.
  */
 export function createAssigner(options: AssignerOptions): Assigner {
   const { logger, onExposure } = options;
   const gb = new GrowthBookClient({
-    apiHost: options.remote?.apiHost,
-    clientKey: options.remote?.clientKey,
     trackingCallback: (experiment, result) => {
       const variant = result.value as Variation;
       onExposure?.(experiment.key, variant);
@@ -68,26 +62,12 @@ export function createAssigner(options: AssignerOptions): Assigner {
       let ctx: UserContext = { attributes: { unitId: id } };
       if (sticky) ctx = await gb.applyStickyBuckets(ctx, sticky);
       const result = gb.evalFeature<Variation>(featureKey(experiment.key), ctx);
-      const exp = result.experimentResult;
       const variant: Variation = result.value === 'specs' ? 'specs' : 'baseline';
-      return {
-        variant,
-        unitId: id,
-        unitHash: unitHash(experiment.hashSeed, id),
-        bucket: exp?.bucket ?? null,
-        inExperiment: exp?.inExperiment ?? false,
-        stickyBucketUsed: exp?.stickyBucketUsed ?? false,
-      };
+      return { variant, unitId: id, unitHash: unitHash(experiment.hashSeed, id) };
     },
 
     setPayload(payload) {
       gb.initSync({ payload: payload as unknown as FeatureApiResponse });
-    },
-
-    async start() {
-      if (!options.remote) return;
-      const res = await gb.init({ timeout: 5_000, streaming: false, pollingInterval: options.remote.refreshIntervalMs ?? 10_000 });
-      if (!res.success) logger.warn({ source: res.source, error: res.error?.message }, 'GrowthBook payload not loaded; polling in the background');
     },
 
     close() {

@@ -8,16 +8,16 @@ import { buildFeaturePayload, type FeaturesPayload } from './payload';
  */
 export function createFeaturesSource(deps: {
   experiments: { cached(): readonly Experiment[]; onChange(l: (e: readonly Experiment[]) => void): () => void };
-  /** Local mode: the assigner evaluates this payload. Remote mode: omit (the SDK loads from GrowthBook). */
-  assigner?: Assigner;
+  /** The assigner evaluates this payload. */
+  assigner: Assigner;
   now?: () => Date;
 }): { current(): FeaturesPayload; close(): void } {
   const now = deps.now ?? (() => new Date());
   let payload = buildFeaturePayload(deps.experiments.cached(), now());
-  deps.assigner?.setPayload(payload);
+  deps.assigner.setPayload(payload);
   const off = deps.experiments.onChange((list) => {
     payload = buildFeaturePayload(list, now());
-    deps.assigner?.setPayload(payload);
+    deps.assigner.setPayload(payload);
   });
   return { current: () => payload, close: off };
 }

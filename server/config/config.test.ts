@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ STICKY_BUCKETING: 'maybe' }, 'STICKY_BUCKETING'],
     [{ NODE_ENV: 'production' }, 'ADMIN_API_KEY'],
-    [{ GROWTHBOOK_API_HOST: 'http://gb' }, 'GROWTHBOOK_CLIENT_KEY'],
+    [{ GROWTHBOOK_API_HOST: 'http://gb' }, 'GROWTHBOOK_API_HOST'],
   ])('rejects %j naming %s', (env, field) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(field);

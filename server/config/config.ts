@@ -30,6 +30,8 @@ const envSchema = z.object({
   SERVICE_API_KEY: z.string().min(8).optional(),
   VIEWER_API_KEY: z.string().min(8).optional(),
 
+  // No longer read: the rollout is the one authority for the split (see assigner.ts). Kept in the
+  // schema only to refuse them with a message instead of ignoring them silently.
   GROWTHBOOK_API_HOST: optionalUrl,
   GROWTHBOOK_CLIENT_KEY: z.string().min(1).optional(),
   STICKY_BUCKETING: bool.default(false),
@@ -66,7 +68,7 @@ export interface AppConfig {
   };
   readonly redis: { readonly url?: string; readonly queuePrefix: string };
   readonly apiKeys: { readonly admin?: string; readonly service?: string; readonly viewer?: string };
-  readonly growthbook: { readonly apiHost?: string; readonly clientKey?: string; readonly stickyBucketing: boolean };
+  readonly growthbook: { readonly stickyBucketing: boolean };
   readonly decoding: { readonly modelsDir: string; readonly intraOpThreads: number };
   readonly worker: { readonly concurrency: number };
   readonly solveTimeoutMs: number;
@@ -103,8 +105,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.NODE_ENV === 'production' && (!e.ADMIN_API_KEY || !e.SERVICE_API_KEY)) {
     throw new ConfigError(['ADMIN_API_KEY and SERVICE_API_KEY are required in production']);
   }
-  if (Boolean(e.GROWTHBOOK_API_HOST) !== Boolean(e.GROWTHBOOK_CLIENT_KEY)) {
-    throw new ConfigError(['GROWTHBOOK_API_HOST and GROWTHBOOK_CLIENT_KEY must be set together']);
+  if (e.GROWTHBOOK_API_HOST || e.GROWTHBOOK_CLIENT_KEY) {
+    throw new ConfigError([
+      'GROWTHBOOK_API_HOST / GROWTHBOOK_CLIENT_KEY: remote GrowthBook payloads are not supported; the rollout sets the split in Postgres and serves it at /api/features, so a rollback always moves traffic. Unset them.',
+    ]);
   }
   const devKey = (name: string) => (e.NODE_ENV === 'production' ? undefined : `dev-${name}-key`);
   return deepFreeze({
@@ -123,7 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       service: e.SERVICE_API_KEY ?? devKey('service'),
       viewer: e.VIEWER_API_KEY ?? devKey('viewer'),
     },
-    growthbook: { apiHost: e.GROWTHBOOK_API_HOST, clientKey: e.GROWTHBOOK_CLIENT_KEY, stickyBucketing: e.STICKY_BUCKETING },
+    growthbook: { stickyBucketing: e.STICKY_BUCKETING },
     decoding: { modelsDir: path.resolve(cwd, e.MODELS_DIR), intraOpThreads: e.ORT_INTRA_OP_THREADS },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     solveTimeoutMs: e.SOLVE_TIMEOUT_MS,
