@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { sampleRatioMismatch } from '../../server/analysis/stats';
 import { createTestDatabase, type TestDatabase } from '../support';
+import { applyPanelSql, DASHBOARD_FILE } from '../../scripts/dashboards';
 
 /**
  * Every SQL query in the provisioned Grafana dashboards, expanded the way Grafana's
@@ -86,13 +87,13 @@ const panelQueries = dashboards.flatMap(([file, d]) =>
 /** Columns each panel must return, beyond `time` for time series. */
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   Rollout: ['stage', 'rollout', 'experiment', 'SPECS share'],
-  'Requests in range': ['baseline', 'specs', 'errors'],
+  'Requests in range': ['baseline', 'specs', 'errors and timeouts'],
   'SRM χ² (selected)': ['chi-square'],
   'Latency p50 / p95 by variant': ['metric', 'p50', 'p95'],
   'Accuracy by variant': ['metric', 'accuracy'],
   'Cost per request by variant': ['metric', 'cost_per_request'],
   'Traffic share: SPECS observed vs configured': ['observed SPECS share', 'configured SPECS share'],
-  'Accuracy and counts by variant': ['variant', 'requests', 'graded', 'correct', 'accuracy', 'ci_low', 'ci_high', 'cost_per_request', 'cost_per_correct'],
+  'Accuracy and counts by variant': ['variant', 'requests', 'graded', 'correct', 'error_rate', 'accuracy', 'ci_low', 'ci_high', 'cost_per_request', 'cost_per_correct'],
   'Sample ratio mismatch (all experiments)': ['experiment', 'requests', 'baseline', 'specs', 'observed_share', 'expected_share', 'chi_square', 'p_value', 'srm'],
   'Rollout stages and decisions': ['time', 'stage', 'verdict', 'actor', 'reasons'],
   'Share history': ['time', 'stage', 'specs_share', 'reason'],
@@ -253,5 +254,12 @@ describe('Grafana dashboard SQL on a seeded schema', () => {
     const res = await run(byTitle('Traffic share: SPECS observed vs configured'));
     const configured = new Set(res.rows.map((r) => r['configured SPECS share']));
     expect(configured).toEqual(new Set([0.05, 0.25]));
+  });
+});
+
+describe('dashboard SQL has one source', () => {
+  it('dashboards/json/specs-ab.json holds exactly the queries of scripts/dashboards/panel-sql.ts (npm run dashboards)', () => {
+    const committed = readFileSync(DASHBOARD_FILE, 'utf8');
+    expect(`${JSON.stringify(applyPanelSql(JSON.parse(committed)), null, 2)}\n`).toBe(committed);
   });
 });
