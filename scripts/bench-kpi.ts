@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runKpiBench } from '../server/analysis/bench/bench-kpi';
+import { runKpiBench } from './bench/kpi-bench';
 import { loadConfig } from '../server/config/config';
 import { resolveDatabase } from '../server/db/resolve-database';
 import { createLogger } from '../server/observability/logger';

@@ -1,7 +1,7 @@
 import { encodeCopyRows } from './copy-encoder';
 import type { RequestLogRow } from './request-log-row';
 import { storedReal } from '../analysis/outcome';
-import { aggregateRollup } from './rollup-aggregate';
+import { aggregateRollup, mergeRollupDeltas } from './rollup-aggregate';
 
 const base: RequestLogRow = {
   requestId: 'r1',
@@ -82,5 +82,15 @@ describe('aggregateRollup', () => {
     // An error is out of the latency distribution and, unlabelled, ungraded.
     expect(b).toMatchObject({ n: 1, graded: 0, errors: 1, latencyN: 0, latencySum: 0 });
     expect(b!.latencyHist.reduce((x, y) => x + y, 0)).toBe(0);
+  });
+});
+
+describe('mergeRollupDeltas', () => {
+  it('sums deltas that share a key, so one upsert never touches a row twice', () => {
+    const rows = [base, { ...base, requestId: 'r2' }, { ...base, requestId: 'r3', receivedAt: new Date('2025-03-04T05:09:00Z') }];
+    const whole = aggregateRollup(rows);
+    const merged = mergeRollupDeltas([aggregateRollup(rows.slice(0, 1)), aggregateRollup(rows.slice(1))]);
+    expect(merged.minutes).toEqual(whole.minutes);
+    expect(merged.units).toEqual(whole.units);
   });
 });

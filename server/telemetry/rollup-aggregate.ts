@@ -62,5 +62,29 @@ export function rollupDeltas(entries: readonly { row: RequestLogRow; sign: 1 | -
   };
 }
 
+/** Sums deltas that share a key (one upsert may not touch a row twice). */
+export function mergeRollupDeltas(parts: readonly RollupDeltas[]): RollupDeltas {
+  const minutes = new Map<string, RollupDelta>();
+  const units = new Map<string, UnitDelta>();
+  for (const part of parts) {
+    for (const d of part.minutes) {
+      const k = `${d.experiment}\u0000${d.stage}\u0000${d.variant}\u0000${d.bucketMs}`;
+      const m = minutes.get(k);
+      if (!m) minutes.set(k, { ...d, latencyHist: [...d.latencyHist] });
+      else {
+        addSums(m, d);
+        d.latencyHist.forEach((c, i) => (m.latencyHist[i]! += c));
+      }
+    }
+    for (const d of part.units) {
+      const k = `${d.experiment}\u0000${d.stage}\u0000${d.variant}\u0000${d.unitBucket}`;
+      const u = units.get(k);
+      if (!u) units.set(k, { ...d });
+      else for (const key of UNIT_SUM_KEYS) u[key] += d[key];
+    }
+  }
+  return { minutes: [...minutes.values()], units: [...units.values()] };
+}
+
 /** Deltas of rows newly written. */
 export const aggregateRollup = (rows: readonly RequestLogRow[]): RollupDeltas => rollupDeltas(rows.map((row) => ({ row, sign: 1 })));

@@ -7,28 +7,30 @@ import path from 'node:path';
 import express from 'express';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { createPgPool, createPrismaClient } from '../../db/create-prisma-client';
-import { applyMigrations } from '../../db/migrate';
-import { createExperimentsRepository, createExperimentsService, type Actor } from '../../experiments';
-import { createErrorMiddleware } from '../../http/error-middleware';
-import { createRequireRole } from '../../http/auth';
-import { createResultsRouter } from '../../http/routes/results-routes';
-import type { RequestLogRow } from '../../telemetry/request-log-row';
-import { createRequestLogWriter } from '../../telemetry/request-log-writer';
-import { createSpool } from '../../telemetry/spool';
-import { normalCdf } from '../stats';
-import { LATENCY_BUCKET_BOUNDS, LATENCY_BUCKETS_PER_DOUBLING } from '../latency-buckets';
-import { createKpiRepository } from '../kpi-repository';
-import { createKpiService, type KpiService } from '../kpi-service';
+import { createPgPool, createPrismaClient } from '../../server/db/create-prisma-client';
+import { applyMigrations } from '../../server/db/migrate';
+import { createExperimentsRepository, createExperimentsService, type Actor } from '../../server/experiments';
+import { createErrorMiddleware } from '../../server/http/error-middleware';
+import { createRequireRole } from '../../server/http/auth';
+import { createResultsRouter } from '../../server/http/routes/results-routes';
+import type { RequestLogRow } from '../../server/telemetry/request-log-row';
+import { createRequestLogWriter } from '../../server/telemetry/request-log-writer';
+import { mergeRollupDeltas, rollupDeltas, type RollupDeltas } from '../../server/telemetry/rollup-aggregate';
+import { createRollupRepository } from '../../server/telemetry/rollup-repository';
+import { createSpool } from '../../server/telemetry/spool';
+import { OUTCOME_SQL } from '../../server/analysis/outcome';
+import { LATENCY_BUCKETS_PER_DOUBLING } from '../../server/analysis/latency-buckets';
+import { createKpiRepository } from '../../server/analysis/kpi-repository';
+import { createKpiService, type KpiService } from '../../server/analysis/kpi-service';
+import { createRng, type Rng } from '../../server/task/rng';
 
 /**
  * bench:kpi — results latency over 10 million logged requests.
  *
- * Volume: per-minute rollup rows generated in SQL (generate_series over
- * `days` × 1440 minutes × 2 variants), their counts summing to `requests`,
- * histograms drawn from a log-normal latency per variant. Correctness: a
- * smaller real request_log sample goes through the real writer, and the KPI
- * service's numbers from its rollup are compared with direct SQL aggregates.
+ * Volume: `requests` synthetic requests over `days` days, summed into per-minute and
+ * per-unit rollups by the writer's own code (rollupDeltas → rollup repository).
+ * Correctness: a smaller real request_log sample goes through the real writer, and
+ * the KPI service's numbers from its rollup are compared with direct SQL aggregates.
  */
 export interface KpiBenchOptions {
   url: string;
@@ -57,12 +59,6 @@ const ARMS: Arm[] = [
   { variant: 'specs', share: 0.5, accuracy: 0.815, latencyMedianMs: 610, latencySigma: 0.5, cost: 4.4e-5, tokens: [380, 160, 400], draftAcceptance: 0.72 },
 ];
 
-/** Cumulative probability of a log-normal at each bucket's upper bound (last = 1). */
-function cumulative(a: Arm): number[] {
-  const mu = Math.log(a.latencyMedianMs);
-  return LATENCY_BUCKET_BOUNDS.map((b) => (Number.isFinite(b) ? normalCdf((Math.log(b) - mu) / a.latencySigma) : 1));
-}
-
 const pctl = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
@@ -79,80 +75,80 @@ async function timeCalls(calls: number, fn: () => Promise<unknown>): Promise<{ c
   return { calls, medianMs: round2(pctl(t, 0.5)), p95Ms: round2(pctl(t, 0.95)), minMs: round2(Math.min(...t)), maxMs: round2(Math.max(...t)) };
 }
 
+/**
+ * `o.requests` synthetic requests over `o.days` days, summed into rollups by the writer's own
+ * code (rollupDeltas → the rollup repository), one transaction per day. No request_log rows:
+ * the bench measures reads over rollups, and the rollup math is verified separately on a
+ * sample written through the real writer.
+ */
 async function generateRollups(pool: pg.Pool, key: string, o: KpiBenchOptions, end: Date): Promise<void> {
   const minutes = o.days * 1440;
   const perMinute = o.requests / minutes;
-  const [b, s] = ARMS as [Arm, Arm];
-  const moments = (a: Arm) => {
-    const mu = Math.log(a.latencyMedianMs);
-    return { mean: Math.exp(mu + a.latencySigma ** 2 / 2), m2: Math.exp(2 * mu + 2 * a.latencySigma ** 2) };
-  };
+  const rng = createRng(20260301);
+  const rollups = createRollupRepository();
   for (let day = 0; day < o.days; day++) {
-    const from = new Date(end.getTime() - (o.days - day) * 86_400_000);
-    const to = new Date(from.getTime() + 86_400_000);
-    // n follows a daily cycle; the histogram is the log-normal's bucket mass, rounded
-    // cumulatively so its counts sum to n exactly.
-    await pool.query(
-      `INSERT INTO request_rollup (experiment, stage, variant, bucket, n, errors, graded, correct, latency_sum, latency_sum_sq,
-         cost_sum, cost_sum_sq, graded_cost_sum, graded_cost_sum_sq, cost_correct_sum, draft_tokens, target_tokens, prm_tokens,
-         draft_acceptance_sum, draft_acceptance_n, fallbacks, latency_hist)
-       SELECT $1, 0, v.variant, m.bucket, g.n, round(g.n * 0.002)::int, gr.graded, gr.correct,
-              g.n * v.lat_mean, g.n * v.lat_m2, g.n * v.cost, g.n * v.cost * v.cost * 1.04,
-              gr.graded * v.cost, gr.graded * v.cost * v.cost * 1.04, gr.correct * v.cost,
-              (g.n * v.tok_d)::bigint, (g.n * v.tok_t)::bigint, (g.n * v.tok_p)::bigint,
-              CASE WHEN v.acc_rate IS NULL THEN 0 ELSE g.n * v.acc_rate END, CASE WHEN v.acc_rate IS NULL THEN 0 ELSE g.n END,
-              CASE WHEN v.acc_rate IS NULL THEN 0 ELSE round(g.n * 0.05)::int END, h.hist
-         FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 minute', interval '1 minute') AS m(bucket)
-        CROSS JOIN (VALUES ('baseline', $4::float8, $5::float8, $6::float8, $7::float8, $8::float8, $9::float8, $10::float8, $11::float8, NULL::float8, $12::float8[]),
-                           ('specs', $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::float8[]))
-              AS v(variant, share, acc, lat_mean, lat_m2, cost, tok_d, tok_t, tok_p, acc_rate, cum)
-        CROSS JOIN LATERAL (SELECT round($23 * v.share * (1 + 0.3 * sin(2 * pi() * extract(epoch FROM m.bucket) / 86400)))::int AS n) g
-        CROSS JOIN LATERAL (SELECT round(g.n * 0.9)::int AS graded,
-                                   least(round(g.n * 0.9)::int, round(g.n * 0.9 * v.acc + (random() - 0.5) * 4)::int) AS correct) gr
-        CROSS JOIN LATERAL (SELECT array_agg((round(g.n * c.cum) - round(g.n * coalesce(c.prev, 0)))::int ORDER BY c.i) AS hist
-                              FROM (SELECT x.cum, lag(x.cum) OVER (ORDER BY x.i) AS prev, x.i FROM unnest(v.cum) WITH ORDINALITY AS x(cum, i)) c) h`,
-      [
-        key, from, to,
-        b.share, b.accuracy, moments(b).mean, moments(b).m2, b.cost, ...b.tokens, cumulative(b),
-        s.share, s.accuracy, moments(s).mean, moments(s).m2, s.cost, ...s.tokens, s.draftAcceptance, cumulative(s),
-        perMinute,
-      ],
-    );
+    const dayStart = end.getTime() - (o.days - day) * 86_400_000;
+    const entries: { row: RequestLogRow; sign: 1 }[] = [];
+    const parts: RollupDeltas[] = [];
+    for (let m = 0; m < 1440; m++) {
+      const at = dayStart + m * 60_000;
+      // Traffic follows a daily cycle.
+      const n = Math.round(perMinute * (1 + 0.3 * Math.sin((2 * Math.PI * at) / 86_400_000)));
+      for (let i = 0; i < n; i++) entries.push({ row: syntheticRow(key, ARMS[i % 2]!, new Date(at + ((i * 60_000) / n)), rng), sign: 1 });
+      if (entries.length >= 50_000 || m === 1439) {
+        parts.push(rollupDeltas(entries));
+        entries.length = 0;
+      }
+    }
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await rollups.upsert(client, mergeRollupDeltas(parts));
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
     o.onProgress?.(`generated day ${day + 1}/${o.days}`);
   }
 }
 
+function syntheticRow(key: string, a: Arm, receivedAt: Date, rng: Rng): RequestLogRow {
+  const error = rng.next() < 0.002;
+  const latency = error ? 5 : a.latencyMedianMs * Math.exp(a.latencySigma * rng.normal());
+  const labelled = rng.next() < 0.9;
+  return {
+    requestId: '', experiment: key, stage: 0, variant: a.variant, strategy: a.variant === 'specs' ? 'specs' : 'beam-target',
+    unitHash: (Math.floor(rng.next() * 2 ** 32) >>> 0).toString(16).padStart(8, '0'), receivedAt, startedAt: receivedAt, finishedAt: receivedAt,
+    queueWaitMs: 0, decodeMs: latency, latencyMs: latency, draftTokens: a.tokens[0], targetTokens: a.tokens[1], prmTokens: a.tokens[2],
+    draftMs: 0, targetMs: 0, prmMs: 0, modelCalls: 3, targetFallbacks: a.draftAcceptance === null ? null : 0,
+    draftAcceptance: a.draftAcceptance === null || error ? null : Math.min(1, Math.max(0, a.draftAcceptance + 0.1 * rng.normal())),
+    costUsd: a.cost * Math.exp(0.2 * rng.normal()) * (error ? 0.5 : 1), prmScore: null, answer: null, reference: labelled ? 1 : null,
+    correct: labelled ? !error && rng.next() < a.accuracy : null, gradingSource: labelled ? 'reference' : 'none',
+    error: error ? 'simulated' : null, status: error ? 'error' : 'ok',
+  };
+}
+
 function sampleRows(key: string, count: number, end: number): RequestLogRow[] {
-  const rows: RequestLogRow[] = [];
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
-  for (let i = 0; i < count; i++) {
-    const a = ARMS[i % 2]!;
-    const latency = a.latencyMedianMs * Math.exp(a.latencySigma * gauss());
-    const graded = Math.random() < 0.9;
-    const correct = graded ? Math.random() < a.accuracy : null;
-    const error = Math.random() < 0.002;
-    const receivedAt = new Date(end - Math.floor(Math.random() * 3_600_000));
-    rows.push({
-      requestId: crypto.randomUUID(), experiment: key, stage: 0, variant: a.variant, strategy: a.variant === 'specs' ? 'specs' : 'beam-target',
-      unitHash: crypto.randomBytes(4).toString('hex'), receivedAt, startedAt: receivedAt, finishedAt: new Date(receivedAt.getTime() + latency),
-      queueWaitMs: 0, decodeMs: latency, latencyMs: latency, draftTokens: a.tokens[0], targetTokens: a.tokens[1], prmTokens: a.tokens[2],
-      draftMs: 0, targetMs: 0, prmMs: 0, modelCalls: 3, targetFallbacks: a.draftAcceptance === null ? null : 0,
-      draftAcceptance: a.draftAcceptance === null ? null : Math.min(1, Math.max(0, a.draftAcceptance + 0.1 * gauss())),
-      costUsd: a.cost * Math.exp(0.2 * gauss()), prmScore: null, answer: null, reference: graded ? 1 : null, correct: error ? null : correct,
-      gradingSource: graded && !error ? 'reference' : 'none', error: error ? 'simulated' : null, status: error ? 'error' : 'ok',
-    });
-  }
-  return rows;
+  const rng = createRng(7);
+  return Array.from({ length: count }, (_, i) => ({
+    ...syntheticRow(key, ARMS[i % 2]!, new Date(end - Math.floor(rng.next() * 3_600_000)), rng),
+    requestId: crypto.randomUUID(),
+  }));
 }
 
 /** Rollup KPIs vs direct SQL over request_log: exact counts, sums to 1e-9, quantiles within two buckets. */
 async function verify(pool: pg.Pool, kpi: KpiService, key: string): Promise<{ ok: boolean; checks: Record<string, unknown>[] }> {
   const res = await kpi.results(key, { stage: 0 });
   const d = await pool.query<Record<string, number> & { variant: 'baseline' | 'specs' }>(
-    `SELECT variant, count(*)::int AS n, count(*) FILTER (WHERE status <> 'ok')::int AS errors, count(correct)::int AS graded,
-            count(*) FILTER (WHERE correct)::int AS correct, sum(latency_ms::float8) AS latency_sum, sum(cost_usd) AS cost_sum,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,
-            percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+    `SELECT variant, count(*)::int AS n, count(*) FILTER (WHERE status = 'error')::int AS errors, count(correct)::int AS graded,
+            count(*) FILTER (WHERE correct)::int AS correct, count(*) FILTER (WHERE ${OUTCOME_SQL.inLatency})::int AS latency_n,
+            sum(latency_ms::float8) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS latency_sum, sum(cost_usd) AS cost_sum,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS p95,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS p99
        FROM request_log WHERE experiment = $1 GROUP BY variant`,
     [key],
   );
@@ -164,7 +160,7 @@ async function verify(pool: pg.Pool, kpi: KpiService, key: string): Promise<{ ok
     const c = {
       variant: x.variant,
       counts: k.n === x.n && k.errors === x.errors && k.graded === x.graded && k.correct === x.correct,
-      latencyMean: rel(k.latency.mean!, x.latency_sum! / x.n!) < 1e-9,
+      latencyMean: rel(k.latency.mean!, x.latency_sum! / x.latency_n!) < 1e-9,
       costPerRequest: rel(k.costPerRequest!, x.cost_sum! / x.n!) < 1e-9,
       p50: q(k.latency.p50, x.p50!),
       p95: q(k.latency.p95, x.p95!),
