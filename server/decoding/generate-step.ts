@@ -1,5 +1,5 @@
 import { forward, gatherRows, outputAt, type KvBatch } from './kv-cache';
-import { sampleToken, tokenLogprob } from './sampling';
+import { sampleTokenWithLogprob } from './sampling';
 import { encodeSharedPrefixes, promptPart, type ModelContext, type SeqState } from './seq-state';
 import type { Rng, SampledStep, SampleOptions } from './types';
 
@@ -47,9 +47,9 @@ export async function generateSteps(ctx: ModelContext, input: readonly SeqState[
       // Never sample pad/bos: they are not part of any solution.
       masked[tokenizer.pad] = -Infinity;
       masked[tokenizer.bos] = -Infinity;
-      const token = sampleToken(masked, options, rng);
+      const { token, logprob } = sampleTokenWithLogprob(masked, options, rng);
       generated[r]!.push(token);
-      logprobs[r]!.push(tokenLogprob(masked, token));
+      logprobs[r]!.push(logprob);
       if (token === tokenizer.newline || token === tokenizer.eos) done[r] = true;
       else if (generated[r]!.length >= options.maxTokens || pos[r]! + 2 >= session.maxPositions) {
         done[r] = true;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DecodingOptionsError } from './errors';
+import { PRM_AGGREGATIONS } from './strategies/beam-search';
 import { SPECS_DEFAULTS } from './strategies/specs';
 
 export const STRATEGIES = ['beam-target', 'beam-draft', 'specs', 'greedy-target', 'greedy-draft'] as const;
@@ -12,7 +13,7 @@ export const DEFAULT_TOP_P = 1;
 export const DEFAULT_MAX_STEPS = 12;
 export const DEFAULT_MAX_TOKENS_PER_STEP = 40;
 
-/** Options of one solve request (the HTTP layer validates request bodies with this schema). */
+/** Options of one solve request: variant params are validated with this schema when an experiment is saved. */
 export const solveOptionsSchema = z
   .object({
     strategy: z.enum(STRATEGIES),
@@ -34,6 +35,10 @@ export const solveOptionsSchema = z
     topP: z.number().gt(0).max(1).default(DEFAULT_TOP_P),
     maxSteps: z.number().int().min(1).max(64).default(DEFAULT_MAX_STEPS),
     maxTokensPerStep: z.number().int().min(1).max(200).default(DEFAULT_MAX_TOKENS_PER_STEP),
+    /** Beam search: how a path's step scores become its score (search-and-learn's agg_strategy). */
+    prmAggregation: z.enum(PRM_AGGREGATIONS).default('last'),
+    /** SPECS: replace a sampled answer line by the best accepted one (not in the paper; off by default). */
+    finalStepOverride: z.boolean().default(false),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { createRng } from '../task/rng';
-import { argmax, logSumExp, nucleus, sampleSoftmax, sampleToken, softmax, tokenLogprob } from './sampling';
+import { argmax, logSumExp, nucleus, sampleSoftmax, sampleToken, sampleTokenWithLogprob, softmax, tokenLogprob } from './sampling';
 
 const logits = Float32Array.from([1, 3, 2, -1]);
 
@@ -8,6 +8,24 @@ describe('sampling', () => {
     const total = [0, 1, 2, 3].reduce((s, t) => s + Math.exp(tokenLogprob(logits, t)), 0);
     expect(total).toBeCloseTo(1, 10);
     expect(logSumExp([0, 0])).toBeCloseTo(Math.log(2), 12);
+  });
+
+  it.each([
+    // [temperature, topP]: the log-probability is that of the distribution actually sampled from.
+    [1, 1],
+    [0.5, 1],
+    [2, 1],
+    [0.8, 0.8],
+  ])('proposal log-probability at temperature %p, top-p %p', (temperature, topP) => {
+    const rng = createRng(5);
+    const kept = nucleus(softmax(logits, temperature), topP);
+    const mass = kept.reduce((a, e) => a + e.p, 0);
+    for (let i = 0; i < 20; i++) {
+      const { token, logprob } = sampleTokenWithLogprob(logits, { temperature, topP }, rng);
+      const p = kept.find((e) => e.token === token)!.p / mass;
+      expect(logprob).toBeCloseTo(Math.log(p), 10);
+    }
+    expect(sampleTokenWithLogprob(logits, { temperature: 0, topP: 1 }, rng)).toEqual({ token: 1, logprob: 0 });
   });
 
   it.each([1, 2, 3, 99])('temperature 0 is argmax and draws nothing (seed %i)', (seed) => {

@@ -65,9 +65,21 @@ export function sampleIndex(weights: readonly number[], rng: Rng): number {
 
 /** Temperature + top-p sampling; temperature 0 is argmax and draws nothing from rng. */
 export function sampleToken(logits: ArrayLike<number>, params: SamplingParams, rng: Rng): number {
-  if (params.temperature <= 0) return argmax(logits);
+  return sampleTokenWithLogprob(logits, params, rng).token;
+}
+
+/**
+ * Samples a token and returns log q(token) under the proposal it was drawn from: the
+ * tempered softmax restricted to the nucleus and renormalised (0 for argmax, a point mass).
+ * SPECS' likelihood ratio needs exactly this q, not the model's temperature-1 distribution.
+ */
+export function sampleTokenWithLogprob(logits: ArrayLike<number>, params: SamplingParams, rng: Rng): { token: number; logprob: number } {
+  if (params.temperature <= 0) return { token: argmax(logits), logprob: 0 };
   const kept = nucleus(softmax(logits, params.temperature), params.topP);
-  return (kept[sampleIndex(kept.map((e) => e.p), rng)] as { token: number }).token;
+  const weights = kept.map((e) => e.p);
+  const pick = kept[sampleIndex(weights, rng)] as { token: number; p: number };
+  const mass = weights.reduce((a, b) => a + b, 0);
+  return { token: pick.token, logprob: Math.log(pick.p / mass) };
 }
 
 /** Samples one index with probability softmax(scores / temperature). */

@@ -24,7 +24,7 @@ export interface SampleOptions {
 }
 
 export interface SampledStep<S> extends Step {
-  /** Raw (temperature 1) log-probability of each generated token, the stop token included. */
+  /** log q of each generated token under the proposal it was sampled from (tempered, top-p), the stop token included. */
   readonly tokenLogprobs: readonly number[];
   /** Hit the token limit without "\n" / <eos>; a "\n" was appended to the text. */
   readonly truncated: boolean;

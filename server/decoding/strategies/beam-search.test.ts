@@ -1,6 +1,6 @@
 import { createRng } from '../../task/rng';
 import { createFakeLm, createFakePrm, type StepTable } from '../../../test/support/fake-models';
-import { beamSearch, type BeamSearchOptions } from './beam-search';
+import { aggregatePrm, beamSearch, type BeamSearchOptions } from './beam-search';
 import { greedy } from './greedy';
 
 const PROMPT = 'Q: x\n';
@@ -38,8 +38,9 @@ describe('beamSearch', () => {
       [p3, p4, p3, p4],
       [p3a, p3a, p3a, p3a],
     ]);
-    // PRM scores each distinct (beam, step) once, from the beam's own prefix, in one batch per iteration.
-    expect(prm.calls.map((c) => c.prefixes.length)).toEqual([4, 2, 2]);
+    // PRM scores each distinct (beam, step) once, from the beam's own prefix, in one batch per iteration
+    // (the last iteration has one distinct beam left: the duplicate "= 3a" path was filtered out).
+    expect(prm.calls.map((c) => c.prefixes.length)).toEqual([4, 2, 1]);
     expect(prm.calls[1]).toMatchObject({ prefixes: [p3, p4], steps: ['= 3a\n', 'A: 4\n'] });
     expect(result.steps).toEqual([
       { text: '= 4\n', model: 'target', prmScore: 0.8 },
@@ -50,7 +51,8 @@ describe('beamSearch', () => {
 
   it.each([
     [4, 4, ['3']],
-    [8, 4, ['3', '3']],
+    // Eight samples of four steps: duplicates are filtered before the top-k, so two distinct beams survive.
+    [8, 4, ['3', '4']],
     [4, 2, ['3', '4']],
     [4, 1, ['3', '4', '1', '2']],
     [6, 2, ['3', '4', '1']],
@@ -72,6 +74,22 @@ describe('beamSearch', () => {
     const result = await beamSearch(lm, createFakePrm(() => 0.5), 'target', PROMPT, options(), createRng(1));
     expect(lm.calls).toHaveLength(1);
     expect(result.finished).toBe(false);
+  });
+
+  it.each([
+    ['last', [0.9, 0.2], 0.2],
+    ['min', [0.9, 0.2, 0.5], 0.2],
+    ['prod', [0.5, 0.5], 0.25],
+  ] as const)('aggregates a path\'s step scores by %s', (how, scores, expected) => {
+    expect(aggregatePrm(scores, how)).toBeCloseTo(expected, 12);
+  });
+
+  it('never keeps two beams with the same text', async () => {
+    const same: StepTable = (p) => (lines(p).length < 3 ? { '= 7\n': 1 } : { 'A: 7\n': 1 });
+    const lm = createFakeLm(same, 'cycle');
+    await beamSearch(lm, createFakePrm(() => 0.5), 'target', PROMPT, options({ n: 8, beamWidth: 2, maxSteps: 3 }), createRng(1));
+    // Every sample is "= 7": one distinct beam survives each iteration and is copied eight times.
+    for (const call of lm.calls.slice(1)) expect(new Set(call.prefixes).size).toBe(1);
   });
 
   it('is deterministic under a seed when sampling', async () => {

@@ -1,6 +1,17 @@
 import { dedupe, stepKey } from './dedupe';
 import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
 
+/** How a path's per-step PRM scores become its score (search-and-learn's `agg_strategy`). */
+export const PRM_AGGREGATIONS = ['last', 'min', 'prod'] as const;
+export type PrmAggregation = (typeof PRM_AGGREGATIONS)[number];
+
+export function aggregatePrm(scores: readonly number[], how: PrmAggregation): number {
+  if (scores.length === 0) return -Infinity;
+  if (how === 'last') return scores[scores.length - 1]!;
+  if (how === 'min') return Math.min(...scores);
+  return scores.reduce((a, b) => a * b, 1);
+}
+
 export interface BeamSearchOptions {
   /** Paths sampled per iteration. */
   readonly n: number;
@@ -8,6 +19,8 @@ export interface BeamSearchOptions {
   readonly beamWidth: number;
   readonly maxSteps: number;
   readonly sample: SampleOptions;
+  /** Path score from its step scores (default 'last'). */
+  readonly prmAggregation?: PrmAggregation;
 }
 
 interface Beam<S, P> {
@@ -20,9 +33,10 @@ interface Beam<S, P> {
 /**
  * Step-level beam search guided by a PRM, after Hugging Face search-and-learn:
  * each iteration tops the kept beams back up to n (round-robin copies), samples
- * one step for each, scores it with the PRM (last-step score) and keeps the
- * best n/M unfinished ones. Finished candidates go to a pool; the answer is the
- * pooled candidate with the highest PRM score.
+ * one step for each, scores it with the PRM, drops duplicate paths (its
+ * `filter_duplicates`: two beams with the same text would waste the width) and
+ * keeps the best n/M unfinished ones by the aggregated path score. Finished
+ * candidates go to a pool; the answer is the pooled candidate with the highest score.
  */
 export async function beamSearch<S, P>(
   lm: LanguageModel<S>,
@@ -36,6 +50,8 @@ export async function beamSearch<S, P>(
   let active: Beam<S, P>[] = [{ lm: lm.start(prompt), prm: prm.start(prompt), steps: [], score: null }];
   let lastCandidates: Beam<S, P>[] = [];
   const pool: Beam<S, P>[] = [];
+  const pooled = new Set<string>();
+  const aggregation = options.prmAggregation ?? 'last';
 
   for (let iteration = 0; iteration < options.maxSteps && active.length > 0; iteration++) {
     const expanded = Array.from({ length: options.n }, (_, i) => active[i % active.length] as Beam<S, P>);
@@ -55,18 +71,16 @@ export async function beamSearch<S, P>(
     lastCandidates = expanded.map((beam, i) => {
       const sample = samples[i]!;
       const reward = rewards[i]!;
-      const next: Beam<S, P> = {
-        lm: sample.state,
-        prm: reward.state,
-        steps: [...beam.steps, { text: sample.text, model: role, prmScore: reward.score }],
-        score: reward.score,
-      };
-      if (isFinalStep(sample)) pool.push(next);
-      else if (!sample.truncated) live.push(next);
+      const steps = [...beam.steps, { text: sample.text, model: role, prmScore: reward.score }];
+      const next: Beam<S, P> = { lm: sample.state, prm: reward.state, steps, score: aggregatePrm(steps.map((x) => x.prmScore), aggregation) };
+      if (isFinalStep(sample)) {
+        if (!pooled.has(pathKey(next))) pool.push(next);
+        pooled.add(pathKey(next));
+      } else if (!sample.truncated) live.push(next);
       return next;
     });
     if (pool.length >= options.n) break;
-    active = topByScore(live, keep);
+    active = topByScore(distinctPaths(live), keep);
   }
 
   const finished = pool.length > 0;
@@ -79,6 +93,14 @@ export async function beamSearch<S, P>(
     draftAccepted: 0,
     fallbacks: 0,
   };
+}
+
+const pathKey = (b: { steps: readonly StepRecord[] }): string => b.steps.map((x) => x.text).join('');
+
+/** First of each distinct path text (candidates arrive in beam order, so the result is deterministic). */
+function distinctPaths<B extends { steps: readonly StepRecord[] }>(items: readonly B[]): B[] {
+  const seen = new Set<string>();
+  return items.filter((b) => !seen.has(pathKey(b)) && Boolean(seen.add(pathKey(b))));
 }
 
 /** Highest scores first; ties keep the earlier candidate (stable sort) for determinism. */

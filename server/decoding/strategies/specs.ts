@@ -26,6 +26,11 @@ export interface SpecsOptions {
   readonly selectionTemperature: number;
   readonly maxSteps: number;
   readonly sample: SampleOptions;
+  /**
+   * When the sampled accepted draft is an answer line, take the best-scoring accepted answer
+   * line instead. Not in the paper or its reference code: off by default, kept for experiments.
+   */
+  readonly finalStepOverride?: boolean;
 }
 
 /**
@@ -66,6 +71,7 @@ export async function specsSearch<SD, ST, P>(
       const rewards = slot.map((u) => rewardsUnique[u]!);
       const scores = drafts.map((c, k) => {
         const logTarget = verified[k]!.tokenLogprobs;
+        // log p_target − log q_draft per token, q being the proposal the draft actually sampled from.
         const ratio = c.tokenLogprobs.reduce((sum, lp, j) => sum + (logTarget[j]! - lp), 0) / Math.max(1, c.tokenLogprobs.length);
         return ratio + options.lambda * rewards[k]!.score;
       });
@@ -74,7 +80,7 @@ export async function specsSearch<SD, ST, P>(
       if (accepted.length > 0) {
         draftAccepted++;
         let pick = accepted[sampleSoftmax(accepted.map((k) => scores[k]!), options.selectionTemperature, rng)]!;
-        if (isFinalStep(drafts[pick]!)) pick = bestBy(accepted.filter((k) => isFinalStep(drafts[k]!)), scores);
+        if (options.finalStepOverride && isFinalStep(drafts[pick]!)) pick = bestBy(accepted.filter((k) => isFinalStep(drafts[k]!)), scores);
         const chosen = drafts[pick]!;
         d = chosen.state;
         t = verified[pick]!.state;
