@@ -1,7 +1,7 @@
 /** Decoding benchmark: accuracy and latency of each strategy on a problem set. See BENCH_USAGE. */
 import { loadConfig } from '../server/config/index';
 import { isAppError } from '../server/errors/index';
-import { BENCH_USAGE, runBenchCommand } from '../server/decoding/bench/bench-command';
+import { BENCH_USAGE, runBenchCommand } from './bench/decoding/bench-command';
 
 const config = loadConfig();
 runBenchCommand(process.argv.slice(2), { log: (l) => console.log(l), progress: (l) => console.error(l) }, config.decoding).catch((e: unknown) => {

@@ -1,112 +1,81 @@
 /**
  * Solve one question with a decoding strategy and show how it went.
- *   npm run solve -- --strategy specs "47*41-(71-51)+95"
+ *   npm run solve -- --strategy specs [--reference 2002] "47*41-(71-51)+95"
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config/index';
-import { isAppError, ValidationError } from '../server/errors/index';
-import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS } from '../server/decoding/cli-flags';
-import { createDecoder, parseSolveOptions, STRATEGIES, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
+import { searchOptionsFromFlags, SEARCH_FLAGS } from '../server/decoding/cli-flags';
+import { createDecoder, parseSolveOptions, readModelContext, STRATEGIES, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
+import { CliError, numberArg, parseCli, runCli } from './lib/cli';
 
-const USAGE = `usage: npm run solve -- [options] "<question>"
+const spec = {
+  name: 'solve',
+  usage: `[options] "<question>"
   --strategy S        ${STRATEGIES.join(' | ')} (default specs)
+  --reference A       the right answer: the output says whether the strategy got it
   --n N               paths / candidates per step (default 8)
-  --beam-width M      beam width (default 4)
+  --beam-width M      beam width (default: the tuned one)
   --seed S            sampling seed (default 0)
-  --threads T         onnxruntime intra-op threads (default ORT_INTRA_OP_THREADS or 1)
-  --lambda L --theta X --tau X --selection-temperature T   SPECS parameters
+  --threads T         onnxruntime intra-op threads, a whole number (default ORT_INTRA_OP_THREADS or 1)
+  --lambda L --theta X --tau X --selection-temperature T   SPECS parameters (default: the tuned ones)
   --temperature X --top-p P --max-steps K --max-tokens K
   --models DIR        models folder (default MODELS_DIR or models)
-  --json              print the full result as JSON`;
+  --json              print the full result as JSON`,
+  options: {
+    strategy: { type: 'string', default: 'specs' },
+    reference: { type: 'string' },
+    n: { type: 'string' },
+    seed: { type: 'string' },
+    threads: { type: 'string' },
+    ...SEARCH_FLAGS,
+    'max-steps': { type: 'string' },
+    'max-tokens': { type: 'string' },
+    models: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  positionals: true,
+} as const;
 
-class UsageError extends Error {}
-
-/** Bad flag values are usage errors (the usage text is printed with them). */
-function num(name: string, value: string | undefined): number | undefined {
-  return asUsageError(() => numberFlag(name, value));
-}
-
-function asUsageError<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw e instanceof ValidationError ? new UsageError(e.message) : e;
-  }
-}
-
-async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        strategy: { type: 'string', default: 'specs' },
-        n: { type: 'string' },
-        seed: { type: 'string' },
-        threads: { type: 'string' },
-        ...SEARCH_FLAGS,
-        'max-steps': { type: 'string' },
-        'max-tokens': { type: 'string' },
-        models: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values: v, positionals } = parsed;
-  if (v.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the question' : 'pass exactly one question (quote it)');
+runCli(spec.name, async () => {
+  const { values: v, positionals } = parseCli(spec);
+  if (positionals.length !== 1) throw new CliError(positionals.length === 0 ? 'missing the question (quote it)' : 'pass exactly one question (quote it)');
   const question = positionals[0]!;
   const options = {
     strategy: v.strategy,
-    n: num('n', v.n),
-    seed: num('seed', v.seed),
-    ...asUsageError(() => searchOptionsFromFlags(v)),
-    maxSteps: num('max-steps', v['max-steps']),
-    maxTokensPerStep: num('max-tokens', v['max-tokens']),
+    n: numberArg('n', v.n, { integer: true }),
+    seed: numberArg('seed', v.seed, { integer: true }),
+    ...searchOptionsFromFlags(v),
+    maxSteps: numberArg('max-steps', v['max-steps'], { integer: true }),
+    maxTokensPerStep: numberArg('max-tokens', v['max-tokens'], { integer: true }),
   };
   const clean = Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as SolveOptionsInput;
-  // Reject bad input before the (slower) model load.
-  validateQuestion(question);
-  parseSolveOptions(clean);
+  const reference = numberArg('reference', v.reference, { integer: true, min: 0 });
+  const threads = numberArg('threads', v.threads, { integer: true, min: 1, max: 64 });
   const config = loadConfig();
-  const threads = num('threads', v.threads) ?? config.decoding.intraOpThreads;
-  const decoder = await createDecoder({ modelsDir: v.models ?? config.decoding.modelsDir, intraOpThreads: threads });
+  const modelsDir = v.models ?? config.decoding.modelsDir;
+  // Bad input is rejected before the (slower) model load.
+  validateQuestion(question, readModelContext(modelsDir));
+  parseSolveOptions(clean);
+  const decoder = await createDecoder({ modelsDir, intraOpThreads: threads ?? config.decoding.intraOpThreads });
   try {
     const r = await decoder.solve(question, clean);
     if (v.json) {
-      console.log(JSON.stringify(r, null, 2));
+      process.stdout.write(`${JSON.stringify({ ...r, reference: reference ?? null, correct: reference === undefined ? null : r.answer === reference }, null, 2)}\n`);
       return;
     }
-    if (decoder.info.provisional) console.log('(models/manifest.json says these models are provisional, e.g. random-init)');
-    console.log(`Q: ${question}   [${r.strategy}]`);
+    const out = [`Q: ${question}   [${r.strategy}]`];
     r.steps.forEach((s, i) => {
       const extra = s.score !== undefined ? `  s=${s.score.toFixed(3)}` : '';
-      console.log(`${String(i + 1).padStart(2)}. ${s.model.padEnd(6)} prm=${s.prmScore.toFixed(3)}${extra}  ${JSON.stringify(s.text)}`);
+      out.push(`${String(i + 1).padStart(2)}. ${s.model.padEnd(6)} prm=${s.prmScore.toFixed(3)}${extra}  ${JSON.stringify(s.text)}`);
     });
-    console.log(`answer: ${r.answer ?? '(none)'}   finished: ${r.finished}   prm: ${r.prmScore?.toFixed(3) ?? '-'}`);
-    if (r.draftAcceptance !== null) console.log(`draft acceptance: ${(r.draftAcceptance * 100).toFixed(0)}%   target fallbacks: ${r.fallbacks}`);
-    console.log(`latency: ${r.latencyMs.toFixed(1)} ms`);
+    const verdict = reference === undefined ? '' : r.answer === reference ? `   RIGHT (reference ${reference})` : `   WRONG (reference ${reference})`;
+    out.push(`answer: ${r.answer ?? '(none)'}${verdict}   finished: ${r.finished}   prm: ${r.prmScore?.toFixed(3) ?? '-'}`);
+    if (r.draftAcceptance !== null) out.push(`draft acceptance: ${(r.draftAcceptance * 100).toFixed(0)} %   target fallbacks: ${r.fallbacks}`);
+    out.push(`latency: ${r.latencyMs.toFixed(1)} ms`);
     for (const [role, u] of Object.entries(r.usage)) {
-      if (u.calls > 0) console.log(`  ${role.padEnd(6)} ${u.calls} calls, ${u.tokens} tokens (${u.promptTokens} prompt), ${u.computeMs.toFixed(1)} ms compute`);
+      if (u.calls > 0) out.push(`  ${role.padEnd(6)} ${u.calls} calls, ${u.tokens} tokens (${u.promptTokens} prompt), ${u.computeMs.toFixed(1)} ms compute`);
     }
+    process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await decoder.close();
   }
-}
-
-main().catch((e: unknown) => {
-  if (e instanceof UsageError) {
-    console.error(`solve: ${e.message}\n${USAGE}`);
-  } else if (isAppError(e)) {
-    console.error(`solve: ${e.message}`);
-  } else {
-    console.error(`solve: unexpected failure: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  process.exitCode = 2;
 });

@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { createAssigner, createFeaturesSource, type Assigner } from '../assignment';
 import type { AppConfig } from '../config';
-import { createDecoder } from '../decoding';
+import { createDecoder, readModelContext } from '../decoding';
 import type { ResolvedDatabase } from '../db/resolve-database';
 import type { ApiKeysService, ExperimentsService } from '../experiments';
 import { createHttpApp, type ExtraRouter } from '../http';
@@ -160,6 +160,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         assigner,
         queue,
         solveTimeoutMs: config.solveTimeoutMs,
+        contextTokens: readModelContext(config.decoding.modelsDir),
         recordFeedback: telemetry.recordFeedback,
         ops: { features: () => features.current(), metrics: () => metrics.render(), readinessChecks },
         extraRouters: options.extraRouters,

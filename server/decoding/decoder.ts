@@ -1,12 +1,14 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { createRng } from '../task/rng';
 import { extractAnswer } from '../task/grader';
 import { formatPrompt } from '../task/format';
 import { parseQuestion } from '../task/parse-expression';
+import { solutionLength } from '../task/canonical-solution';
 import { isAppError } from '../errors/index';
 import { emptyModelUsage, emptyUsage, type Usage } from './accounting';
-import { forward, gatherRows } from './kv-cache';
+import { forward, gatherRows, outputAt } from './kv-cache';
 import { DecodeAttemptError, ModelLoadError, QuestionValidationError } from './errors';
 import { loadManifest, loadModelSession, type Manifest, type ModelSession } from './model-session';
 import { onnxLanguageModel, onnxRewardModel } from './onnx-models';
@@ -69,6 +71,13 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
   }
   const [draft, target, prm] = settled.map((s) => (s as PromiseFulfilledResult<ModelSession>).value) as [ModelSession, ModelSession, ModelSession];
   const sessions: Record<ModelRole, ModelSession> = { draft, target, prm };
+  const contextTokens = Math.min(draft.maxPositions, target.maxPositions, prm.maxPositions);
+  try {
+    await checkVocabulary(sessions, tokenizer, path.join(config.modelsDir, manifest.vocab));
+  } catch (err) {
+    await Promise.all(ROLES.map((r) => sessions[r].release()));
+    throw err;
+  }
   const info: DecoderInfo = {
     modelsDir: config.modelsDir,
     provisional: manifest.provisional ?? false,
@@ -84,7 +93,7 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
     async solve(question, rawOptions) {
       if (closed) throw new Error('decoder is closed');
       const options = parseSolveOptions(rawOptions);
-      validateQuestion(question);
+      validateQuestion(question, contextTokens);
       const started = performance.now();
       const usage = emptyUsage();
       const ctx = (role: ModelRole): ModelContext => ({ session: sessions[role], tokenizer, usage: usage[role] });
@@ -145,8 +154,12 @@ function runStrategy(options: SolveOptions, prompt: string, ctx: (role: ModelRol
   }
 }
 
-/** Questions must be workload expressions (digits 0..99, + - * and parentheses, ≤ 200 characters). */
-export function validateQuestion(question: unknown): asserts question is string {
+/**
+ * Questions must be workload expressions (digits 0..99, + - * and parentheses, ≤ 200
+ * characters) whose step-by-step solution fits the models' context (`contextTokens`,
+ * the manifest's maxPositions): a longer one could only come back unanswered.
+ */
+export function validateQuestion(question: unknown, contextTokens?: number): asserts question is string {
   if (typeof question !== 'string') throw new QuestionValidationError('the question must be a string');
   try {
     parseQuestion(question);
@@ -154,13 +167,40 @@ export function validateQuestion(question: unknown): asserts question is string 
     if (isAppError(e)) throw new QuestionValidationError(e.message);
     throw e;
   }
+  if (contextTokens !== undefined) {
+    // <bos> + text + <eos>: the tokenizer is character-level.
+    const needed = solutionLength(question) + 2;
+    if (needed > contextTokens) {
+      throw new QuestionValidationError(`its step-by-step solution takes ${needed} tokens and the models' context holds ${contextTokens}; split it into smaller questions`);
+    }
+  }
+}
+
+/** Each LM's logits must be as wide as the vocabulary, or ids would mean other characters. */
+async function checkVocabulary(sessions: Record<ModelRole, ModelSession>, tokenizer: Tokenizer, file: string): Promise<void> {
+  for (const role of ['draft', 'target'] as const) {
+    const session = sessions[role];
+    const result = await forward(session, gatherRows(session.layout, [null]), [{ tokens: [tokenizer.bos], pos: 0, promptTokens: 0 }], tokenizer.pad, emptyModelUsage());
+    const width = outputAt(result, 0, 0).length;
+    if (width !== tokenizer.vocabSize) {
+      throw new ModelLoadError(file, `it has ${tokenizer.vocabSize} tokens but ${session.file} predicts ${width}: vocabulary and models come from different runs`);
+    }
+  }
 }
 
 async function loadVocab(modelsDir: string, manifest: Manifest): Promise<Tokenizer> {
   const file = path.join(modelsDir, manifest.vocab);
   try {
-    return createTokenizer(JSON.parse(await readFile(file, 'utf8')));
+    const bytes = await readFile(file);
+    if (manifest.vocabSha256) {
+      const digest = createHash('sha256').update(bytes).digest('hex');
+      if (digest !== manifest.vocabSha256) {
+        throw new ModelLoadError(file, `sha256 ${digest.slice(0, 12)}… does not match models/manifest.json (${manifest.vocabSha256.slice(0, 12)}…): the file is corrupt or stale`);
+      }
+    }
+    return createTokenizer(JSON.parse(bytes.toString('utf8')));
   } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new ModelLoadError(file, code === 'ENOENT' ? 'the file does not exist' : `the vocabulary is unreadable (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }

@@ -4,3 +4,4 @@ export { DecodingOptionsError, ModelLoadError, QuestionValidationError } from '.
 export { SPECS_DEFAULTS } from './strategies/specs';
 export type { ModelUsage, Usage } from './accounting';
 export type { StepRecord, ModelRole } from './types';
+export { readModelContext } from './model-session';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -17,6 +18,7 @@ const manifestModel = z.object({
 });
 const manifestSchema = z.object({
   vocab: z.string().default('vocab.json'),
+  vocabSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   provisional: z.boolean().optional(),
   models: z.object({ draft: manifestModel, target: manifestModel, prm: manifestModel }),
 });
@@ -45,6 +47,20 @@ export interface SessionOptions {
 }
 
 const DEFAULT_MAX_POSITIONS = 256;
+
+/**
+ * The context all three models share (tokens), from the manifest alone, for processes that
+ * validate questions without loading the models (the API in front of BullMQ workers);
+ * undefined when there is no readable manifest.
+ */
+export function readModelContext(modelsDir: string): number | undefined {
+  try {
+    const m = manifestSchema.parse(JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8')));
+    return Math.min(...(['draft', 'target', 'prm'] as const).map((r) => m.models[r].maxPositions ?? DEFAULT_MAX_POSITIONS));
+  } catch {
+    return undefined;
+  }
+}
 
 export async function loadManifest(modelsDir: string): Promise<Manifest> {
   const file = path.join(modelsDir, 'manifest.json');

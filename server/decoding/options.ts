@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DecodingOptionsError } from './errors';
-import { PRM_AGGREGATIONS } from './strategies/beam-search';
+import { BEAM_DEFAULTS, PRM_AGGREGATIONS } from './strategies/beam-search';
 import { SPECS_DEFAULTS } from './strategies/specs';
 
 export const STRATEGIES = ['beam-target', 'beam-draft', 'specs', 'greedy-target', 'greedy-draft'] as const;
@@ -45,9 +45,20 @@ export const solveOptionsSchema = z
 export type SolveOptionsInput = z.input<typeof solveOptionsSchema>;
 export type SolveOptions = z.output<typeof solveOptionsSchema>;
 
+/** Each strategy's tuned settings, applied where a request leaves them out. */
+export const STRATEGY_DEFAULTS: Readonly<Record<Strategy, Readonly<Partial<SolveOptionsInput>>>> = Object.freeze({
+  'beam-target': BEAM_DEFAULTS,
+  'beam-draft': BEAM_DEFAULTS,
+  specs: SPECS_DEFAULTS,
+  'greedy-target': {},
+  'greedy-draft': {},
+});
+
 /** Validates solve options; the error names the offending field and the allowed range. */
 export function parseSolveOptions(input: unknown): SolveOptions {
-  const parsed = solveOptionsSchema.safeParse(input);
+  const strategy = (input as { strategy?: unknown } | null)?.strategy;
+  const defaults = typeof strategy === 'string' && (STRATEGIES as readonly string[]).includes(strategy) ? STRATEGY_DEFAULTS[strategy as Strategy] : {};
+  const parsed = solveOptionsSchema.safeParse(input !== null && typeof input === 'object' ? { ...defaults, ...input } : input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.join('.') || undefined;

@@ -27,6 +27,7 @@ export interface HttpAppDeps {
   assigner: Assigner;
   queue: DecodeQueue;
   solveTimeoutMs: number;
+  contextTokens?: number;
   recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
   onOutcome?: SolveRoutesDeps['onOutcome'];
   ops: OpsRoutesDeps;
@@ -64,6 +65,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       assigner: deps.assigner,
       queue: deps.queue,
       solveTimeoutMs: deps.solveTimeoutMs,
+      contextTokens: deps.contextTokens,
       clock,
       requireRole,
       recordFeedback: deps.recordFeedback,

@@ -1,3 +1,4 @@
+import { formatSolutionText } from './format';
 import { parseExpression, parseQuestion, renderTokens, type Token } from './parse-expression';
 
 export interface CanonicalSolution {
@@ -109,4 +110,13 @@ export function canonicalSolution(question: string, options: { questionRules?: b
   const only = tokens[0];
   if (tokens.length !== 1 || only?.kind !== 'num') throw new Error('canonical solution did not reduce to a number');
   return { steps, answer: Number(only.value), intermediates };
+}
+
+/**
+ * Characters of the canonical step-by-step text of a question (prompt, steps, answer line):
+ * what a model must fit in its context to solve it the way it was trained to.
+ */
+export function solutionLength(question: string): number {
+  const s = canonicalSolution(question);
+  return formatSolutionText(question, s.steps, s.answer).length;
 }

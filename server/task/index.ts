@@ -11,7 +11,7 @@ export {
   tokenize,
   type Token,
 } from './parse-expression';
-export { canonicalSolution, canonicalStep, type CanonicalSolution } from './canonical-solution';
+export { canonicalSolution, canonicalStep, productTerms, solutionLength, type CanonicalSolution } from './canonical-solution';
 export { formatAnswer, formatPrompt, formatSolutionText, formatStep, parseLine, type ParsedLine } from './format';
 export { generateDrills, generateOne, generateProblems, MAX_OPERATIONS, MAX_VALUE, MIN_OPERATIONS, type Problem, type ProblemWithSolution } from './generator';
 export { extractAnswer, grade } from './grader';

@@ -16,6 +16,7 @@ export {
 export { sampleRatioMismatch, SRM_P_THRESHOLD, type SrmResult } from './srm';
 export { agrestiCaffoMoments, bernoulliConfidenceSequence, exactDifferenceBounds, UNIFORM_PRIOR, type MixturePrior } from './proportions';
 export { bucketRatioVariance, designEffect, unitRepeatPValue, REPEAT_P_THRESHOLD, type BucketRatio } from './clustered';
+export { bootstrapMeanRatio, mcnemarExact } from './paired';
 export { adjustPValues, type AdjustMethod } from './multiple-comparisons';
 export { sequentialRho, sequentialHalfwidth, sequentialHalfwidthOneSided, sequentialPValue, sequentialOneSidedPValue } from './sequential';
 export {

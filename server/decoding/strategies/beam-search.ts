@@ -12,6 +12,16 @@ export function aggregatePrm(scores: readonly number[], how: PrmAggregation): nu
   return scores.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * The baseline's defaults, chosen on the validation set with the same tuning budget as
+ * SPECS (npm run tune -- --strategy beam-target; experiments/results/tuning/beam-target.md).
+ */
+export const BEAM_DEFAULTS = Object.freeze({
+  temperature: 0.8,
+  beamWidth: 4,
+  prmAggregation: 'last' as PrmAggregation,
+});
+
 export interface BeamSearchOptions {
   /** Paths sampled per iteration. */
   readonly n: number;

@@ -3,14 +3,15 @@ import { dedupe, stepKey } from './dedupe';
 import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
 
 /**
- * Defaults for the SPECS knobs. Re-tune with `npm run tune:specs` (validation
- * set only) whenever the models change; see experiments/results/specs-tuning.md.
+ * Defaults for the SPECS knobs, chosen on the validation set (npm run tune -- --strategy specs;
+ * experiments/results/tuning/specs.md). Re-tune whenever the models change.
  */
 export const SPECS_DEFAULTS = Object.freeze({
   lambda: 2,
   theta: 0,
   tau: 0.3,
   selectionTemperature: 0.3,
+  temperature: 0.8,
 });
 
 export interface SpecsOptions {

@@ -5,7 +5,7 @@ import type { Assigner } from '../../assignment';
 import { AppError, TimeoutError, ValidationError } from '../../errors';
 import { experimentKeySchema, type ExperimentsService } from '../../experiments';
 import type { Clock, DecodeQueue } from '../../queue';
-import { parseQuestion } from '../../task';
+import { validateQuestion } from '../../decoding';
 import type { RequireRole } from '../auth';
 import { handle } from '../handler';
 
@@ -26,6 +26,8 @@ export interface SolveRoutesDeps {
   assigner: Assigner;
   queue: DecodeQueue;
   solveTimeoutMs: number;
+  /** The models' context in tokens: a question whose solution cannot fit is a 400, not a failed decode. */
+  contextTokens?: number;
   clock: Clock;
   requireRole: RequireRole;
   /** Applies a late correctness label (telemetry); `applied: false` when the request is not logged (yet). */
@@ -46,7 +48,7 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
     handle({ body: solveBody }, async ({ body }, res) => {
       const receivedAt = (res.locals[RECEIVED_AT] as number | undefined) ?? deps.clock();
       try {
-        parseQuestion(body.question);
+        validateQuestion(body.question, deps.contextTokens);
       } catch (err) {
         throw new ValidationError(`body.question: ${(err as Error).message}`, 'body.question');
       }

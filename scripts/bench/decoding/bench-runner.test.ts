@@ -1,9 +1,9 @@
-import { emptyUsage } from '../accounting';
-import type { SolveResult } from '../decoder';
-import type { SolveOptionsInput } from '../options';
+import { emptyUsage } from '../../../server/decoding/accounting';
+import type { SolveResult } from '../../../server/decoding/decoder';
+import type { SolveOptionsInput } from '../../../server/decoding/options';
 import { benchConfigs, runBenchmark } from './bench-runner';
 import { accuracyLatencyChart, markdownReport, summarize, textTable } from './report';
-import { pickBest, type TuningRow } from './tune-specs';
+import { grid, pickBest, type TunedStrategy, type TuningRow } from './tune';
 
 const problems = [
   { id: 'p1', question: '1+2', answer: 3 },
@@ -79,11 +79,20 @@ describe('decoding benchmark', () => {
     expect(svg).toContain('specs n=4');
   });
 
-  it.each([
-    [[{ a: 0.9, rel: 0.8 }, { a: 0.8, rel: 0.6 }, { a: 0.85, rel: 0.65 }], 2],
-    [[{ a: 0.9, rel: 0.9 }, { a: 0.89, rel: 0.8 }, { a: 0.7, rel: 0.75 }], 1],
-  ])('pickBest follows the tuning rule (%#)', (specs, bestIndex) => {
-    const rows = specs.map((s, i) => ({ lambda: i, theta: 0, tau: 0, selectionTemperature: 1, accuracy: s.a, accuracyCi: [0, 1], latencyMs: s.rel * 100, draftAcceptance: null, fallbacksPerProblem: 0, relativeLatency: s.rel }) as TuningRow);
-    expect(pickBest(rows).lambda).toBe(bestIndex);
+  it.each<[TunedStrategy, { a: number; rel: number }[], number]>([
+    // SPECS: best accuracy at ≤ 0.6× the baseline latency.
+    ['specs', [{ a: 0.9, rel: 0.8 }, { a: 0.8, rel: 0.5 }, { a: 0.85, rel: 0.55 }], 2],
+    // SPECS: nothing fast enough → the fastest within 2 points of the best.
+    ['specs', [{ a: 0.9, rel: 0.9 }, { a: 0.89, rel: 0.8 }, { a: 0.7, rel: 0.75 }], 1],
+    // Baseline: the most accurate, ties broken by speed.
+    ['beam-target', [{ a: 0.8, rel: 1 }, { a: 0.85, rel: 1.2 }, { a: 0.85, rel: 1.1 }], 2],
+  ])('pickBest follows the %s tuning rule (%#)', (strategy, rows, bestIndex) => {
+    const tuning = rows.map((s, i) => ({ setting: { i }, accuracy: s.a, accuracyCi: [0, 1], latencyMs: s.rel * 100, draftAcceptance: null, fallbacksPerProblem: 0, relativeLatency: s.rel }) as TuningRow);
+    expect(pickBest(strategy, tuning).setting.i).toBe(bestIndex);
+  });
+
+  it('grid crosses every axis', () => {
+    expect(grid({ a: [1, 2], b: ['x', 'y', 'z'] })).toHaveLength(6);
+    expect(grid({ a: [1], b: ['x'] })).toEqual([{ a: 1, b: 'x' }]);
   });
 });

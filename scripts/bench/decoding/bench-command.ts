@@ -2,13 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ValidationError } from '../../errors/index';
-import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS } from '../cli-flags';
-import { createDecoder } from '../decoder';
-import { STRATEGIES, type Strategy } from '../options';
+import { ValidationError } from '../../../server/errors/index';
+import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS } from '../../../server/decoding/cli-flags';
+import { createDecoder } from '../../../server/decoding/decoder';
+import { STRATEGIES, type Strategy } from '../../../server/decoding/options';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
 import { loadProblems } from './load-problems';
-import { accuracyLatencyChart, markdownReport, runningAccuracy, summarize, textTable } from './report';
+import { accuracyLatencyChart, markdownReport, pairedComparisons, pairedMarkdown, runningAccuracy, summarize, textTable } from './report';
+import { outputDir } from '../../lib/cli';
 import { formatDuration } from './stats';
 
 export const BENCH_USAGE = `usage: npm run bench:decoding -- [options]
@@ -17,7 +18,7 @@ export const BENCH_USAGE = `usage: npm run bench:decoding -- [options]
   --n LIST             comma list of n (default 4,8,16; greedy runs once)
   --limit K            first K problems only
   --seed S             base seed (problem i uses S+i; default 0)
-  --out DIR            output folder (default experiments/results/decoding)
+  --out DIR            output folder (default: a new scratch folder; never over committed results)
   --threads T          onnxruntime intra-op threads (default 1)
   --beam-width M --lambda L --theta X --tau X --selection-temperature T --temperature X --top-p P
   --models DIR         models folder (default models)`;
@@ -45,12 +46,13 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, defa
         n: { type: 'string', default: '4,8,16' },
         limit: { type: 'string' },
         seed: { type: 'string', default: '0' },
-        out: { type: 'string', default: 'experiments/results/decoding' },
+        out: { type: 'string' },
         threads: { type: 'string' },
         ...SEARCH_FLAGS,
         models: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
+      strict: true,
     }));
   } catch (e) {
     throw new ValidationError((e as Error).message);
@@ -64,6 +66,8 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, defa
   const limit = values.limit === undefined ? undefined : intList('limit', values.limit)[0];
   const seed = numberFlag('seed', values.seed) ?? 0;
   const threads = numberFlag('threads', values.threads) ?? defaults.intraOpThreads;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ValidationError(`--threads must be a whole number from 1 to 64, got ${threads}`, 'threads');
+  const out = outputDir('bench-decoding', values.out);
   const options = searchOptionsFromFlags(values);
   const problems = await loadProblems(values.problems, limit);
   const configs = benchConfigs(strategies as Strategy[], ns);
@@ -88,6 +92,7 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, defa
       },
     });
     const results = summarize(records, configs);
+    const paired = pairedComparisons(records, seed + 1);
     const machine = {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cpus: os.cpus().length,
@@ -100,13 +105,14 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, defa
       models: Object.fromEntries(Object.entries(decoder.info.models).map(([r, m]) => [r, { layers: m.layers, heads: m.heads, headDim: m.headDim, sha256: m.sha256 }])),
       date: new Date().toISOString(),
     };
-    await mkdir(values.out, { recursive: true });
-    await writeFile(path.join(values.out, 'summary.json'), JSON.stringify({ results, machine, args }, null, 2) + '\n');
-    await writeFile(path.join(values.out, 'summary.md'), markdownReport(results, { machine, args }));
-    await writeFile(path.join(values.out, 'accuracy-vs-latency.svg'), accuracyLatencyChart(results, decoder.info.provisional));
-    await writeFile(path.join(values.out, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, 'summary.json'), JSON.stringify({ results, paired, machine, args }, null, 2) + '\n');
+    await writeFile(path.join(out, 'summary.md'), `${markdownReport(results, { machine, args })}\n${pairedMarkdown(paired)}`);
+    await writeFile(path.join(out, 'accuracy-vs-latency.svg'), accuracyLatencyChart(results, decoder.info.provisional));
+    await writeFile(path.join(out, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     io.log(textTable(results));
-    io.log(`\nwrote ${path.join(values.out, 'summary.json')}, summary.md, accuracy-vs-latency.svg, records.jsonl`);
+    if (paired.length > 0) io.log(`\n${pairedMarkdown(paired)}`);
+    io.log(`\nwrote ${path.join(out, 'summary.json')}, summary.md, accuracy-vs-latency.svg, records.jsonl`);
     if (decoder.info.provisional) io.log('note: provisional (random-init) models: rerun with trained models for real numbers');
   } finally {
     await decoder.close();

@@ -1,7 +1,7 @@
-import { grade } from '../../task/grader';
-import type { Usage } from '../accounting';
-import type { Decoder, SolveResult } from '../decoder';
-import type { SolveOptionsInput, Strategy } from '../options';
+import { grade } from '../../../server/task/grader';
+import type { Usage } from '../../../server/decoding/accounting';
+import type { Decoder, SolveResult } from '../../../server/decoding/decoder';
+import type { SolveOptionsInput, Strategy } from '../../../server/decoding/options';
 
 export interface BenchProblem {
   readonly id: string;

@@ -1,7 +1,9 @@
-import type { ModelRole } from '../types';
+import type { ModelRole } from '../../../server/decoding/types';
 import { configKey, type BenchConfig, type BenchRecord } from './bench-runner';
 import { mean, percentile, wilson } from './stats';
-import { scatterSvg } from './svg-scatter';
+import { scatterChart } from '../../../server/analysis/charts/svg-chart';
+import { bootstrapMeanRatio, mcnemarExact } from '../../../server/analysis/stats';
+import { createRng } from '../../../server/task/rng';
 
 const ROLES: readonly ModelRole[] = ['draft', 'target', 'prm'];
 
@@ -106,12 +108,59 @@ export function markdownReport(results: readonly BenchResult[], meta: { machine:
 }
 
 export function accuracyLatencyChart(results: readonly BenchResult[], provisional: boolean): string {
-  return scatterSvg(
-    results.map((r) => ({ x: r.latencyMs.mean, y: r.accuracy, label: `${r.strategy} n=${r.n}`, series: r.strategy })),
-    {
-      title: `Accuracy vs mean latency${provisional ? ' (random-init models)' : ''}`,
-      xLabel: 'mean latency per problem (ms)',
-      yLabel: 'accuracy',
-    },
-  );
+  return scatterChart({
+    points: results.map((r) => ({ x: Number(r.latencyMs.mean.toFixed(1)), y: Number(r.accuracy.toFixed(3)), label: `${r.strategy} n=${r.n}`, series: r.strategy })),
+    title: `Accuracy vs mean latency${provisional ? ' (random-init models)' : ''}`,
+    xLabel: 'mean latency per problem (ms)',
+    yLabel: 'accuracy',
+  });
+}
+
+/** SPECS against the baseline on the same problems and seeds, per n. */
+export interface PairedComparison {
+  readonly n: number;
+  readonly problems: number;
+  /** SPECS accuracy − beam-target accuracy. */
+  readonly accuracyDifference: number;
+  readonly onlySpecs: number;
+  readonly onlyBaseline: number;
+  /** Exact McNemar p-value of the accuracy difference. */
+  readonly mcnemarP: number;
+  /** mean SPECS latency / mean beam-target latency, with a 95 % paired-bootstrap interval. */
+  readonly latencyRatio: number;
+  readonly latencyRatioCi: [number, number];
+}
+
+export function pairedComparisons(records: readonly BenchRecord[], seed = 1): PairedComparison[] {
+  const ns = [...new Set(records.filter((r) => r.strategy === 'specs').map((r) => r.n))].sort((a, b) => a - b);
+  return ns.flatMap((n) => {
+    const base = new Map(records.filter((r) => r.strategy === 'beam-target' && r.n === n).map((r) => [r.problemId, r]));
+    const pairs = records.filter((r) => r.strategy === 'specs' && r.n === n && base.has(r.problemId)).map((r) => [r, base.get(r.problemId)!] as const);
+    if (pairs.length === 0) return [];
+    const onlySpecs = pairs.filter(([s, b]) => s.correct && !b.correct).length;
+    const onlyBaseline = pairs.filter(([s, b]) => !s.correct && b.correct).length;
+    const ratio = bootstrapMeanRatio(pairs.map(([s]) => s.latencyMs), pairs.map(([, b]) => b.latencyMs), createRng(seed));
+    return [{
+      n,
+      problems: pairs.length,
+      accuracyDifference: (onlySpecs - onlyBaseline) / pairs.length,
+      onlySpecs,
+      onlyBaseline,
+      mcnemarP: mcnemarExact(onlySpecs, onlyBaseline).pValue,
+      latencyRatio: ratio.ratio,
+      latencyRatioCi: ratio.ci,
+    }];
+  });
+}
+
+export function pairedMarkdown(rows: readonly PairedComparison[]): string {
+  if (rows.length === 0) return '';
+  const lines = [
+    '## SPECS vs beam-target, paired by problem',
+    '',
+    '| n | problems | accuracy difference | only SPECS right | only baseline right | McNemar p | latency ratio [95% bootstrap CI] |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map((r) => `| ${r.n} | ${r.problems} | ${(100 * r.accuracyDifference).toFixed(1)} pts | ${r.onlySpecs} | ${r.onlyBaseline} | ${r.mcnemarP.toPrecision(3)} | ${r.latencyRatio.toFixed(3)} [${r.latencyRatioCi[0].toFixed(3)}, ${r.latencyRatioCi[1].toFixed(3)}] |`),
+  ];
+  return lines.join('\n') + '\n';
 }

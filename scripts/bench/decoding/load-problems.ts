@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ValidationError } from '../../errors/index';
+import { ValidationError } from '../../../server/errors/index';
 import type { BenchProblem } from './bench-runner';
 
 const line = z.object({ id: z.string().optional(), question: z.string().min(1), answer: z.number().int() });

@@ -1,0 +1,97 @@
+/**
+ * Grid search of a strategy's settings on the VALIDATION set (never the test set), with the
+ * same budget for the baseline and for SPECS.
+ *   npm run tune -- --strategy beam-target [--temperature 0.2,0.4,0.6,0.8 --beam-width 2,4 --aggregation last,min,prod]
+ *   npm run tune -- --strategy specs [--lambda 0.5,1,2 --theta -0.5,0,0.5 --tau 0.3,0.6 --T 0.1,1]
+ * Writes <out>/<strategy>.json and .md (a scratch folder unless --out); copy the chosen values
+ * into BEAM_DEFAULTS or SPECS_DEFAULTS.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../server/config/index';
+import { createDecoder, parseSolveOptions } from '../server/decoding/index';
+import { loadProblems } from './bench/decoding/load-problems';
+import { formatDuration } from './bench/decoding/stats';
+import { grid, tune, tuningMarkdown, type TunedStrategy } from './bench/decoding/tune';
+import { CliError, numberArg, outputDir, parseCli, runCli } from './lib/cli';
+
+const spec = {
+  name: 'tune',
+  usage: `--strategy beam-target|specs [grid flags] [--problems FILE] [--limit K] [--n N] [--seed S] [--threads T] [--out DIR]
+  beam-target grid: --temperature LIST (0.2,0.4,0.6,0.8) --beam-width LIST (2,4) --aggregation LIST (last,min,prod)
+  specs grid:       --lambda LIST (0.5,1,2) --theta LIST (-0.5,0,0.5) --tau LIST (0.3,0.6) --T LIST (0.1,1) --temperature LIST (0.8)
+  --problems  validation problems (default experiments/validation.jsonl; the test set is refused)
+  --limit     first K problems (default 60)   --n  paths / candidates (default 8)
+  --out       results folder (default: a new scratch folder)`,
+  options: {
+    strategy: { type: 'string' },
+    temperature: { type: 'string' },
+    'beam-width': { type: 'string' },
+    aggregation: { type: 'string' },
+    lambda: { type: 'string' },
+    theta: { type: 'string' },
+    tau: { type: 'string' },
+    T: { type: 'string' },
+    problems: { type: 'string', default: 'experiments/validation.jsonl' },
+    limit: { type: 'string', default: '60' },
+    n: { type: 'string', default: '8' },
+    seed: { type: 'string', default: '0' },
+    threads: { type: 'string' },
+    out: { type: 'string' },
+  },
+} as const;
+
+const numbers = (name: string, v: string) => v.split(',').map((x) => numberArg(name, x.trim())!);
+const words = (v: string) => v.split(',').map((x) => x.trim());
+
+runCli(spec.name, async () => {
+  const { values: v } = parseCli(spec);
+  if (v.strategy !== 'beam-target' && v.strategy !== 'specs') throw new CliError('--strategy must be beam-target or specs');
+  const strategy: TunedStrategy = v.strategy;
+  if (/(^|\/)test\.jsonl$/.test(v.problems)) throw new CliError('--problems: tune on the validation set, not the test set');
+  const axes: Record<string, (number | string)[]> =
+    strategy === 'beam-target'
+      ? { temperature: numbers('temperature', v.temperature ?? '0.2,0.4,0.6,0.8'), beamWidth: numbers('beam-width', v['beam-width'] ?? '2,4'), prmAggregation: words(v.aggregation ?? 'last,min,prod') }
+      : {
+          lambda: numbers('lambda', v.lambda ?? '0.5,1,2'),
+          theta: numbers('theta', v.theta ?? '-0.5,0,0.5'),
+          tau: numbers('tau', v.tau ?? '0.3,0.6'),
+          selectionTemperature: numbers('T', v.T ?? '0.1,1'),
+          temperature: numbers('temperature', v.temperature ?? '0.8'),
+        };
+  const settings = grid(axes);
+  // Every setting must be valid before hours of decoding.
+  for (const s of settings) parseSolveOptions({ strategy, ...s });
+  const n = numberArg('n', v.n, { min: 1, max: 64, integer: true })!;
+  const limit = numberArg('limit', v.limit, { min: 1, integer: true });
+  const threads = numberArg('threads', v.threads, { min: 1, max: 64, integer: true });
+  const seed = numberArg('seed', v.seed, { min: 0, integer: true })!;
+  const config = loadConfig();
+  const problems = await loadProblems(v.problems, limit);
+  const out = outputDir('tune', v.out);
+  const decoder = await createDecoder({ modelsDir: config.decoding.modelsDir, intraOpThreads: threads ?? config.decoding.intraOpThreads });
+  const started = performance.now();
+  try {
+    process.stderr.write(`[tune] ${problems.length} problems × ${settings.length} ${strategy} settings${strategy === 'specs' ? ' + the tuned baseline' : ''}\n`);
+    const result = await tune({
+      decoder,
+      problems,
+      strategy,
+      settings,
+      reference: strategy === 'specs' ? { strategy: 'beam-target' } : undefined,
+      n,
+      seed,
+      onProblem: (done, total) => {
+        const el = performance.now() - started;
+        process.stderr.write(`[tune] problem ${done}/${total}, ${formatDuration(el)} elapsed, ETA ${formatDuration((el / done) * (total - done))}\n`);
+      },
+    });
+    await mkdir(out, { recursive: true });
+    const meta = { problems: problems.length, file: v.problems };
+    await writeFile(path.join(out, `${strategy}.json`), JSON.stringify({ ...result, meta }, null, 2) + '\n');
+    await writeFile(path.join(out, `${strategy}.md`), tuningMarkdown(result, meta));
+    process.stdout.write(`${tuningMarkdown(result, meta)}\nchosen: ${JSON.stringify(result.best.setting)}\nresults in ${out}\n`);
+  } finally {
+    await decoder.close();
+  }
+});
