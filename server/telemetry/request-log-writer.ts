@@ -182,6 +182,8 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
         buffer = [];
         void toSpool(rows).catch(() => undefined);
       }
+      // Belt and braces: while spooling, a replay is always either running or scheduled.
+      scheduleReplay();
       return;
     }
     while (inFlight < concurrency && (buffer.length >= batchMax || (force && buffer.length > 0))) {
@@ -237,19 +239,22 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
   };
 
   const replay = (): Promise<void> => {
-    replaying ??= replayOnce()
-      .then(
-        () => undefined,
-        (err) => {
-          failures += 1;
-          s.failedFlushes += 1;
-          log.warn({ err: (err as Error).message, failures }, 'request log: spool replay failed, will retry');
-          scheduleReplay();
-        },
-      )
-      .finally(() => {
+    replaying ??= (async () => {
+      let failed = false;
+      try {
+        await replayOnce();
+      } catch (err) {
+        failed = true;
+        failures += 1;
+        s.failedFlushes += 1;
+        log.warn({ err: (err as Error).message, failures }, 'request log: spool replay failed, will retry');
+      } finally {
         replaying = undefined;
-      });
+      }
+      // Only now: scheduleReplay refuses while a replay is marked running, and a retry
+      // scheduled from inside would be dropped, leaving the spool to grow forever.
+      if (failed) scheduleReplay();
+    })();
     return replaying;
   };
 
