@@ -47,6 +47,12 @@ export interface NewDecision extends Omit<DecisionRecord, 'id' | 'webhookStatus'
 }
 
 export interface RolloutRepository {
+  /**
+   * Runs `fn` holding a Postgres advisory lock on the experiment key, so the share and the
+   * plan change together across every API instance (a rollback cannot interleave with an
+   * advance). Released when `fn` settles, or by Postgres if the connection dies.
+   */
+  withExperimentLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   experimentId(key: string): Promise<string | null>;
   getPlan(key: string): Promise<RolloutPlanRecord | null>;
   /** Creates the plan (status pending) or replaces its stages/guardrails/success, keeping its state. */
@@ -71,6 +77,29 @@ const DECISION_COLUMNS = `id::text AS id, at, stage, verdict, actor, reasons, me
 
 export function createRolloutRepository({ pool }: { pool: Pool }): RolloutRepository {
   return {
+    async withExperimentLock(key, fn) {
+      const client = await pool.connect();
+      let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
+      try {
+        await client.query(`SELECT pg_advisory_lock(hashtextextended('rollout:' || $1, 0))`, [key]);
+        try {
+          return await fn();
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(hashtextextended('rollout:' || $1, 0))`, [key]).catch(() => {
+            broken = true;
+          });
+        }
+      } finally {
+        client.removeListener('error', onError);
+        // A connection that lost its unlock is closed, which releases the lock for sure.
+        client.release(broken ? true : undefined);
+      }
+    },
+
     async experimentId(key) {
       const r = await pool.query<{ id: string }>(`SELECT id::text AS id FROM experiment WHERE key = $1`, [key]);
       return r.rows[0]?.id ?? null;

@@ -100,9 +100,10 @@ const decisionJson = (d: DecisionRecord): DecisionJson => ({ ...d, at: d.at.toIS
 export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
   const { repo, experiments, kpi, webhooks, clock, logger } = deps;
   const pending = new Set<Promise<unknown>>();
-  // Per-experiment mutex: the job and an on-demand evaluate in the same process queue up;
-  // across processes the compare-and-set in updatePlan decides.
-  const withLock = createKeyedLock();
+  // Per experiment: an in-process queue (cheap, no connection per waiter) around a Postgres
+  // advisory lock (across API instances), so a rollback never interleaves with an advance.
+  const keyed = createKeyedLock();
+  const withLock = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => repo.withExperimentLock(key, fn));
 
   const now = () => new Date(clock());
 
