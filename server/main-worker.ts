@@ -9,7 +9,8 @@ async function main() {
   const logger = createLogger({ level: config.logLevel, name: 'specs-worker' });
   const ctx = await createAppContext(config, { role: 'worker', logger });
   closeOnSignal(() => ctx.close(), logger);
-  logger.info({ concurrency: config.worker.concurrency, queuePrefix: config.redis.queuePrefix }, 'decode worker running');
+  const { url } = await ctx.listen(config.worker.opsPort, config.http.host);
+  logger.info({ concurrency: config.worker.concurrency, queuePrefix: config.redis.queuePrefix, ops: url }, 'decode worker running');
 }
 
 main().catch((err: unknown) => {

@@ -5,7 +5,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
+import { createOpsRouter } from '../http/routes/ops-routes';
 import type { Redis } from 'ioredis';
 import { createAssigner, createFeaturesSource, type Assigner } from '../assignment';
 import type { AppConfig } from '../config';
@@ -63,7 +64,7 @@ export interface AppContext {
   readonly prisma: PrismaClient;
   readonly pool: pg.Pool;
   readonly metrics: MetricsPort;
-  /** Present for roles api/all. */
+  /** The API (roles api/all), or the worker's ops endpoints (/healthz, /readyz, /metrics). */
   readonly app?: Express;
   readonly experiments: ExperimentsService;
   readonly apiKeys: ApiKeysService;
@@ -162,9 +163,18 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         solveTimeoutMs: config.solveTimeoutMs,
         contextTokens: readModelContext(config.decoding.modelsDir),
         recordFeedback: telemetry.recordFeedback,
-        ops: { features: () => features.current(), metrics: () => metrics.render(), readinessChecks },
+        ops: { features: () => features.current(), featuresClientKey: config.featuresClientKey, metrics: () => metrics.render(), readinessChecks },
         extraRouters: options.extraRouters,
       });
+    }
+
+    if (role === 'worker') {
+      // The worker's own probes and metrics (its writer and spool live here, not in the API).
+      const checks: Record<string, () => Promise<unknown>> = { database: () => core.experimentsRepo.ping(), queue: () => worker!.ping() };
+      if (decoder?.check) checks.models = () => decoder!.check!();
+      app = express();
+      app.disable('x-powered-by');
+      app.use(createOpsRouter({ metrics: () => metrics.render(), readinessChecks: checks, logger }));
     }
 
     let server: Server | undefined;
@@ -187,6 +197,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       queueMode: redisUrl ? 'bullmq' : 'in-process',
       async listen(port = config.http.port, host = config.http.host) {
         if (!app) throw new Error(`role ${role} serves no HTTP`);
+        if (role === 'worker' && port === config.http.port) port = config.worker.opsPort;
         const s = app.listen(port, host);
         await new Promise<void>((resolve, reject) => {
           s.once('listening', resolve);

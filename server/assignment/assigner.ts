@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GrowthBookClient, RedisStickyBucketService, type FeatureApiResponse, type UserContext } from '@growthbook/growthbook';
 import type { Logger } from 'pino';
-import { featureKey, unitHash, type FeaturesPayload, type Variation } from './payload';
+import { experimentKeyOfRule, featureKey, unitHash, type FeaturesPayload, type Variation } from './payload';
 
 export interface Assignment {
   readonly variant: Variation;
@@ -46,9 +46,10 @@ export function createAssigner(options: AssignerOptions): Assigner {
   const gb = new GrowthBookClient({
     trackingCallback: (experiment, result) => {
       const variant = result.value as Variation;
-      onExposure?.(experiment.key, variant);
+      const key = experimentKeyOfRule(experiment.key);
+      onExposure?.(key, variant);
       if (logger.isLevelEnabled('debug')) {
-        logger.debug({ experiment: experiment.key, variant, unitId: result.hashValue, bucket: result.bucket }, 'exposure');
+        logger.debug({ experiment: key, variant, unitId: result.hashValue, bucket: result.bucket }, 'exposure');
       }
     },
   });

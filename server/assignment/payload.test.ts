@@ -91,7 +91,7 @@ describe('buildFeaturePayload', () => {
           defaultValue: 'baseline',
           rules: [
             expect.objectContaining({
-              key: 'exp-a',
+              key: 'specs-ab:exp-a',
               name: 'Exp A',
               variations: ['baseline', 'specs'],
               weights: [0.75, 0.25],

@@ -11,6 +11,15 @@ export type Variation = (typeof VARIATIONS)[number];
 export const FEATURE_PREFIX = 'decoding-strategy:';
 export const featureKey = (experimentKey: string): string => `${FEATURE_PREFIX}${experimentKey}`;
 
+/**
+ * The GrowthBook experiment key of our experiment: namespaced, because the SDK keeps
+ * per-experiment state in plain objects, where a key like "constructor" would collide
+ * with Object.prototype. Bucketing is unaffected: every rule carries its own hash seed.
+ */
+export const RULE_KEY_PREFIX = 'specs-ab:';
+export const ruleKey = (experimentKey: string): string => `${RULE_KEY_PREFIX}${experimentKey}`;
+export const experimentKeyOfRule = (key: string): string => (key.startsWith(RULE_KEY_PREFIX) ? key.slice(RULE_KEY_PREFIX.length) : key);
+
 export type AssignableExperiment = Pick<Experiment, 'key' | 'name' | 'status' | 'specsShare' | 'hashSeed' | 'stage' | 'bucketVersion'>;
 
 export interface ExperimentRule {
@@ -61,7 +70,7 @@ export function buildFeaturePayload(experiments: readonly AssignableExperiment[]
         e.status === 'running'
           ? [
               {
-                key: e.key,
+                key: ruleKey(e.key),
                 name: e.name,
                 variations: ['baseline', 'specs'],
                 weights: weightsFor(e.specsShare),

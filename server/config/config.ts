@@ -49,6 +49,9 @@ const envSchema = z.object({
   LOG_FLUSH_INTERVAL_MS: positiveInt.default(200),
   SPOOL_DIR: z.string().default('.spool'),
 
+  WORKER_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  FEATURES_CLIENT_KEY: z.string().min(16).optional(),
+
   GATE_EVAL_INTERVAL_MS: positiveInt.default(60_000),
   WEBHOOK_URLS: z.string().default(''),
 });
@@ -73,7 +76,8 @@ export interface AppConfig {
   readonly apiKeys: { readonly admin?: string; readonly service?: string; readonly viewer?: string };
   readonly growthbook: { readonly stickyBucketing: boolean };
   readonly decoding: { readonly modelsDir: string; readonly intraOpThreads: number };
-  readonly worker: { readonly concurrency: number };
+  readonly worker: { readonly concurrency: number; readonly opsPort: number };
+  readonly featuresClientKey?: string;
   readonly solveTimeoutMs: number;
   /** USD per 1M tokens; a missing entry defaults to a price proportional to that model's FLOPs per token. */
   readonly prices: { readonly draft?: number; readonly target?: number; readonly prm?: number };
@@ -143,7 +147,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     growthbook: { stickyBucketing: e.STICKY_BUCKETING },
     decoding: { modelsDir: path.resolve(cwd, e.MODELS_DIR), intraOpThreads: e.ORT_INTRA_OP_THREADS },
-    worker: { concurrency: e.WORKER_CONCURRENCY },
+    worker: { concurrency: e.WORKER_CONCURRENCY, opsPort: e.WORKER_OPS_PORT },
+    featuresClientKey: e.FEATURES_CLIENT_KEY,
     solveTimeoutMs: e.SOLVE_TIMEOUT_MS,
     prices: { draft: e.PRICE_DRAFT_USD_PER_1M, target: e.PRICE_TARGET_USD_PER_1M, prm: e.PRICE_PRM_USD_PER_1M },
     requestLog: {

@@ -5,6 +5,7 @@ import type { Assigner } from '../assignment';
 import type { ApiKeysService, ExperimentsService } from '../experiments';
 import type { Clock, DecodeQueue } from '../queue';
 import type { RolloutService } from '../rollout/rollout-service';
+import { ValidationError } from '../errors';
 import { createRequireRole, type RequireRole } from './auth';
 import { createConsoleRouter } from './console/console-router';
 import { createErrorMiddleware, notFoundHandler } from './error-middleware';
@@ -38,6 +39,28 @@ export interface HttpAppDeps {
   jsonLimit?: string;
 }
 
+/** Path of the first string holding a NUL character (Postgres text cannot store one), or null. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = nulPath(value[i], `${path}.${i}`);
+      if (p) return p;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = k.includes('\u0000') ? `${path}.${k.replace(/\u0000/g, '\\0')}` : nulPath(v, `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+const rejectNulCharacters: RequestHandler = (req, _res, next) => {
+  const where = nulPath(req.body, 'body') ?? nulPath(req.query, 'query');
+  next(where ? new ValidationError(`${where}: contains a NUL character`, where) : undefined);
+};
+
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -56,9 +79,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   };
   app.use(stamp);
   app.use(express.json({ limit: deps.jsonLimit ?? '64kb' }));
+  app.use(rejectNulCharacters);
 
   const requireRole = createRequireRole((key) => deps.apiKeys.authenticate(key));
-  app.use(createOpsRouter(deps.ops));
+  app.use(createOpsRouter({ ...deps.ops, requireRole, logger }));
   app.use(
     createSolveRouter({
       experiments: deps.experiments,

@@ -6,6 +6,21 @@ import { AppError, NotFoundError, ValidationError } from '../errors';
 /** Unknown routes get the same JSON error shape as everything else. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`));
 
+/** Errors the request itself caused, raised below our handlers (router, body parser, zlib). */
+function clientError(err: unknown): AppError | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: string };
+  if (err instanceof URIError) return new ValidationError('path: malformed percent-encoding', 'path');
+  if (e.type === 'entity.parse.failed') return new ValidationError('body: malformed JSON', 'body');
+  if (e.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'body: too large', 413, 'body');
+  if (e.type === 'encoding.unsupported') return new AppError('UNSUPPORTED_ENCODING', 'content-encoding: unsupported (use identity, gzip, deflate or br)', 415, 'content-encoding');
+  // A body that claims gzip/deflate/br but does not decompress.
+  if (typeof e.code === 'string' && /^Z_|^ERR_(ZLIB|BROTLI)/.test(e.code)) return new ValidationError('body: does not match its content-encoding', 'body');
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('BAD_REQUEST', e.message ?? 'bad request', status);
+  return undefined;
+}
+
 /**
  * The one error middleware. AppErrors map to their status; body-parser errors
  * (malformed JSON, oversize bodies) are client errors; anything else is a 500
@@ -13,13 +28,7 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => next(new Not
  */
 export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let error: AppError | undefined = err instanceof AppError ? err : undefined;
-    if (!error && err && typeof err === 'object' && 'type' in err) {
-      const e = err as { type?: string; status?: number; message?: string };
-      if (e.type === 'entity.parse.failed') error = new ValidationError('body: malformed JSON', 'body');
-      else if (e.type === 'entity.too.large') error = new AppError('PAYLOAD_TOO_LARGE', 'body: too large', 413, 'body');
-      else if (e.status && e.status >= 400 && e.status < 500) error = new AppError('BAD_REQUEST', e.message ?? 'bad request', e.status);
-    }
+    let error: AppError | undefined = err instanceof AppError ? err : clientError(err);
     if (error) {
       res.status(error.status).json({ error: { code: error.code, message: error.message, field: error.field, details: error.details } });
       return;

@@ -6,12 +6,13 @@ import { createFakeDecoder } from '../support/stand-in-decoders';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const KEYS = { admin: 'test-admin-key', service: 'test-service-key', viewer: 'test-viewer-key' } as const;
+const CLIENT_KEY = 'sdk-http-app-test-client-key';
 
 /** The real composition root on this file's Postgres schema, with a stand-in decoder (answers right, at once). */
 async function startApp(db: TestDatabase, o: { decoder?: DecoderLike; solveTimeoutMs?: number } = {}): Promise<AppContext & { keys: typeof KEYS }> {
   const config = testAppConfig({
     db,
-    env: { ADMIN_API_KEY: KEYS.admin, SERVICE_API_KEY: KEYS.service, VIEWER_API_KEY: KEYS.viewer, LOG_FLUSH_INTERVAL_MS: '20', SOLVE_TIMEOUT_MS: String(o.solveTimeoutMs ?? 10_000) },
+    env: { FEATURES_CLIENT_KEY: CLIENT_KEY, ADMIN_API_KEY: KEYS.admin, SERVICE_API_KEY: KEYS.service, VIEWER_API_KEY: KEYS.viewer, LOG_FLUSH_INTERVAL_MS: '20', SOLVE_TIMEOUT_MS: String(o.solveTimeoutMs ?? 10_000) },
   });
   const ctx = await createAppContext(config, { role: 'api', migrate: false, decoder: o.decoder ?? createFakeDecoder() });
   return Object.assign(ctx, { keys: KEYS });
@@ -46,7 +47,15 @@ describe('HTTP app (real composition root, stand-in decoder)', () => {
   });
   afterAll(() => ctx?.close());
   beforeEach(async () => {
-    await db.pool.query('TRUNCATE experiment, audit_log, api_key, request_log, request_rollup, request_unit_rollup, feedback CASCADE');
+    // The previous test's rows may still be committing in the background writer: retry a deadlock.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await db.pool.query('TRUNCATE experiment, audit_log, api_key, request_log, request_rollup, request_unit_rollup, feedback CASCADE');
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt > 5) throw err;
+      }
+    }
     await ctx.experiments.refresh();
   });
 
@@ -138,9 +147,12 @@ describe('HTTP app (real composition root, stand-in decoder)', () => {
     expect(audit.body.entries[3]).toMatchObject({ actor: 'config-admin (admin)', before: { specsShare: 0.5 }, after: { specsShare: 0.25, stage: 1 } });
   });
 
-  it('serves the GrowthBook payload openly', async () => {
+  it('serves the GrowthBook payload to its SDK client key or a bearer key, to nobody else', async () => {
     await createExp({ specsShare: 0.3 });
-    const res = await request(ctx.app!).get('/api/features/sdk-abc').expect(200);
+    await request(ctx.app!).get('/api/features').expect(401);
+    await request(ctx.app!).get('/api/features/not-the-key').expect(401);
+    await request(ctx.app!).get('/api/features').set(viewer()).expect(200);
+    const res = await request(ctx.app!).get(`/api/features/${CLIENT_KEY}`).expect(200);
     expect(res.body).toMatchObject({ status: 200, experiments: [] });
     expect(res.body.features['decoding-strategy:exp-one'].rules[0]).toMatchObject({ weights: [0.7, 0.3], hashAttribute: 'unitId', hashVersion: 2 });
   });
@@ -185,6 +197,27 @@ describe('HTTP app (real composition root, stand-in decoder)', () => {
     expect(res.body.error.field).toBe('body.experiment');
     const named = await request(ctx.app!).post('/v1/solve').set(service()).send({ question: '1+2', experiment: 'missing-one' });
     expect(named.status).toBe(404);
+  });
+
+  it.each(['constructor', 'prototype', 'hasownproperty', 'tostring'])('an experiment keyed %s works like any other', async (key) => {
+    await createExp({ key });
+    const res = await request(ctx.app!).post('/v1/solve').set(service()).send({ question: '1+2', experiment: key, unitId: 'u-9' });
+    expect(res.status).toBe(200);
+    expect(res.body.experiment).toBe(key);
+  });
+
+  it.each([
+    ['a malformed path encoding', () => request(ctx.app!).get('/api/experiments/%zz').set(admin()), 400],
+    ['an unsupported content-encoding', () => request(ctx.app!).post('/api/experiments').set(admin()).set('content-type', 'application/json').set('content-encoding', 'zstd-x').send('{}'), 415],
+    ['a gzip header on a plain body', () => request(ctx.app!).post('/api/experiments').set(admin()).set('content-type', 'application/json').set('content-encoding', 'gzip').send('{"key":"a"}'), 400],
+    ['a NUL character in a string', () => request(ctx.app!).post('/api/experiments').set(admin()).send({ key: 'nul-key', name: 'a\u0000b', specsShare: 0.5 }), 400],
+    ['a reference beyond int4', () => request(ctx.app!).post('/v1/solve').set(service()).send({ question: '1+2', reference: 2 ** 40 }), 400],
+    ['an empty plan', () => request(ctx.app!).put('/api/experiments/exp-one/rollout/plan').set(admin()).send({ stages: [] }), 400],
+  ] as const)('%s → %d, never 500', async (_name, send, status) => {
+    await createExp();
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.body.error.message).not.toMatch(/\n\s+at /);
   });
 
   it('malformed JSON → 400, never 500', async () => {

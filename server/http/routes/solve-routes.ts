@@ -12,7 +12,8 @@ import { handle } from '../handler';
 const solveBody = z.object({
   question: z.string().min(1).max(500),
   unitId: z.string().min(1).max(200).optional(),
-  reference: z.number().int().nullable().optional(),
+  // The answer space is [0, 9999]; the column is int4, so anything wider would be a dead-lettered row.
+  reference: z.number().int().min(0).max(2_147_483_647).nullable().optional(),
   experiment: experimentKeySchema.optional(),
 });
 
