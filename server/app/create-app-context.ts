@@ -119,8 +119,8 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
     let assigner: Assigner | undefined;
     if (role !== 'worker') {
       queue = redisUrl
-        ? await createBullDecodeQueue({ redisUrl, prefix: config.redis.queuePrefix, logger, onDepth: (d) => metrics.setQueueDepth(d) })
-        : createInProcessQueue({ process: process!, concurrency: config.worker.concurrency, onDepth: (d) => metrics.setQueueDepth(d) });
+        ? await createBullDecodeQueue({ redisUrl, prefix: config.redis.queuePrefix, logger, maxPending: config.queue.maxPending, onDepth: (d) => metrics.setQueueDepth(d) })
+        : createInProcessQueue({ process: process!, concurrency: config.worker.concurrency, maxPending: config.queue.maxPending, onDepth: (d) => metrics.setQueueDepth(d) });
       cleanup(() => queue?.close());
 
       await experiments.refresh();
@@ -162,6 +162,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         queue,
         solveTimeoutMs: config.solveTimeoutMs,
         contextTokens: readModelContext(config.decoding.modelsDir),
+        ratePerKeyPerSecond: config.queue.ratePerKeyPerSecond,
         recordFeedback: telemetry.recordFeedback,
         ops: { features: () => features.current(), featuresClientKey: config.featuresClientKey, metrics: () => metrics.render(), readinessChecks },
         extraRouters: options.extraRouters,

@@ -53,9 +53,36 @@ export class TimeoutError extends AppError {
 }
 
 export class UnavailableError extends AppError {
-  constructor(message: string) {
-    super('UNAVAILABLE', message, 503);
+  constructor(
+    message: string,
+    /** Seconds a client should wait before retrying (sent as Retry-After). */
+    readonly retryAfterSeconds = 1,
+    code = 'UNAVAILABLE',
+  ) {
+    super(code, message, 503);
   }
 }
+
+/** Shed load: the queue is full; the client should come back later. */
+export class OverloadedError extends UnavailableError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, retryAfterSeconds, 'OVERLOADED');
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message, 429);
+  }
+}
+
+/** Seconds to send as Retry-After for errors that carry one. */
+export const retryAfterOf = (e: unknown): number | undefined => {
+  const s = (e as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof s === 'number' && s > 0 ? Math.ceil(s) : undefined;
+};
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -8,6 +8,7 @@ import type { RolloutService } from '../rollout/rollout-service';
 import { ValidationError } from '../errors';
 import { createRequireRole, type RequireRole } from './auth';
 import { createConsoleRouter } from './console/console-router';
+import { createRateLimit } from './rate-limit';
 import { createErrorMiddleware, notFoundHandler } from './error-middleware';
 import { createExperimentsRouter } from './routes/experiments-routes';
 import { createOpsRouter, type OpsRoutesDeps } from './routes/ops-routes';
@@ -29,6 +30,8 @@ export interface HttpAppDeps {
   queue: DecodeQueue;
   solveTimeoutMs: number;
   contextTokens?: number;
+  /** Solves per second per API key (0 or absent: no limit). */
+  ratePerKeyPerSecond?: number;
   recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
   onOutcome?: SolveRoutesDeps['onOutcome'];
   ops: OpsRoutesDeps;
@@ -90,6 +93,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       queue: deps.queue,
       solveTimeoutMs: deps.solveTimeoutMs,
       contextTokens: deps.contextTokens,
+      rateLimit: deps.ratePerKeyPerSecond ? createRateLimit({ ratePerSecond: deps.ratePerKeyPerSecond }) : undefined,
       clock,
       requireRole,
       recordFeedback: deps.recordFeedback,

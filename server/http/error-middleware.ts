@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, NotFoundError, ValidationError } from '../errors';
+import { AppError, NotFoundError, retryAfterOf, ValidationError } from '../errors';
 
 /** Unknown routes get the same JSON error shape as everything else. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`));
@@ -30,6 +30,8 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let error: AppError | undefined = err instanceof AppError ? err : clientError(err);
     if (error) {
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter) res.setHeader('retry-after', String(retryAfter));
       res.status(error.status).json({ error: { code: error.code, message: error.message, field: error.field, details: error.details } });
       return;
     }

@@ -2,12 +2,19 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, TimeoutError, UnavailableError } from '../errors';
+import { createAdmission } from './admission';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 
 export const DECODE_QUEUE = 'decode';
 
-/** BullMQ needs maxRetriesPerRequest: null on every connection it blocks on. */
+/** BullMQ needs maxRetriesPerRequest: null on every connection it blocks on (workers, event streams). */
 export const createRedis = (url: string): Redis => new IORedis(url, { maxRetriesPerRequest: null });
+
+/**
+ * The producer's connection fails fast instead: with Redis down, an add must become a 503 at
+ * once, not a request that hangs while ioredis queues commands for a server that is gone.
+ */
+const createProducerRedis = (url: string): Redis => new IORedis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
 
 interface Pending {
   resolve: (r: SolveOutcome) => void;
@@ -24,10 +31,14 @@ export async function createBullDecodeQueue(deps: {
   redisUrl: string;
   prefix: string;
   logger: Logger;
+  /** Solves this process may have queued or running before it sheds load (503). */
+  maxPending: number;
   onDepth?: (depth: number) => void;
   depthIntervalMs?: number;
 }): Promise<DecodeQueue> {
-  const connection = createRedis(deps.redisUrl);
+  const connection = createProducerRedis(deps.redisUrl);
+  connection.on('error', (err) => deps.logger.debug({ err: err.message }, 'queue connection error'));
+  const admission = createAdmission({ maxPending: deps.maxPending });
   const eventsConnection = createRedis(deps.redisUrl);
   const queue = new Queue<DecodeJob, SolveOutcome>(DECODE_QUEUE, {
     connection,
@@ -72,7 +83,13 @@ export async function createBullDecodeQueue(deps: {
     mode: 'bullmq',
     enqueueAndWait(job, timeoutMs) {
       if (closed) return Promise.reject(new UnavailableError('queue is shutting down'));
-      return new Promise<SolveOutcome>((resolve, reject) => {
+      let release: () => void;
+      try {
+        release = admission.admit();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const waiting = new Promise<SolveOutcome>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(job.requestId);
           reject(new TimeoutError(`no result within ${timeoutMs} ms`, { requestId: job.requestId }));
@@ -82,9 +99,11 @@ export async function createBullDecodeQueue(deps: {
         queue.add('solve', job, { jobId: job.requestId }).catch((err: unknown) => {
           pending.delete(job.requestId);
           clearTimeout(timer);
-          reject(new UnavailableError(`queue unavailable: ${(err as Error).message}`));
+          deps.logger.warn({ err: (err as Error).message }, 'queue add failed');
+          reject(new UnavailableError('the decode queue is unavailable; retry shortly', 2));
         });
       });
+      return waiting.finally(release);
     },
     depth,
     async ping() {

@@ -1,4 +1,5 @@
-import { TimeoutError } from '../errors';
+import { TimeoutError, UnavailableError } from '../errors';
+import { createAdmission } from './admission';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 
 /**
@@ -8,8 +9,11 @@ import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 export function createInProcessQueue(deps: {
   process: (job: DecodeJob) => Promise<SolveOutcome>;
   concurrency: number;
+  /** Solves queued or running before load is shed (503). */
+  maxPending: number;
   onDepth?: (depth: number) => void;
 }): DecodeQueue {
+  const admission = createAdmission({ maxPending: deps.maxPending });
   const waiting: { job: DecodeJob; done: (r: Promise<SolveOutcome>) => void }[] = [];
   let active = 0;
   let closed = false;
@@ -33,13 +37,21 @@ export function createInProcessQueue(deps: {
   return {
     mode: 'in-process',
     enqueueAndWait(job, timeoutMs) {
-      if (closed) return Promise.reject(new TimeoutError('queue is shutting down'));
+      if (closed) return Promise.reject(new UnavailableError('queue is shutting down'));
+      let release: () => void;
+      try {
+        release = admission.admit();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      // The slot is held until the job itself ends (a timed-out waiter's job still runs).
       return new Promise<SolveOutcome>((resolve, reject) => {
         const timer = setTimeout(() => reject(new TimeoutError(`no result within ${timeoutMs} ms`, { requestId: job.requestId })), timeoutMs);
         waiting.push({
           job,
-          done: (run) =>
-            run.then(
+          done: (run) => {
+            void run.catch(() => undefined).finally(release);
+            return run.then(
               (r) => {
                 clearTimeout(timer);
                 resolve(r);
@@ -48,7 +60,8 @@ export function createInProcessQueue(deps: {
                 clearTimeout(timer);
                 reject(e);
               },
-            ),
+            );
+          },
         });
         pump();
       });

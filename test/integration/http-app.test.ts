@@ -9,10 +9,18 @@ const KEYS = { admin: 'test-admin-key', service: 'test-service-key', viewer: 'te
 const CLIENT_KEY = 'sdk-http-app-test-client-key';
 
 /** The real composition root on this file's Postgres schema, with a stand-in decoder (answers right, at once). */
-async function startApp(db: TestDatabase, o: { decoder?: DecoderLike; solveTimeoutMs?: number } = {}): Promise<AppContext & { keys: typeof KEYS }> {
+async function startApp(db: TestDatabase, o: { decoder?: DecoderLike; solveTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<AppContext & { keys: typeof KEYS }> {
   const config = testAppConfig({
     db,
-    env: { FEATURES_CLIENT_KEY: CLIENT_KEY, ADMIN_API_KEY: KEYS.admin, SERVICE_API_KEY: KEYS.service, VIEWER_API_KEY: KEYS.viewer, LOG_FLUSH_INTERVAL_MS: '20', SOLVE_TIMEOUT_MS: String(o.solveTimeoutMs ?? 10_000) },
+    env: {
+      FEATURES_CLIENT_KEY: CLIENT_KEY,
+      ADMIN_API_KEY: KEYS.admin,
+      SERVICE_API_KEY: KEYS.service,
+      VIEWER_API_KEY: KEYS.viewer,
+      LOG_FLUSH_INTERVAL_MS: '20',
+      SOLVE_TIMEOUT_MS: String(o.solveTimeoutMs ?? 10_000),
+      ...o.env,
+    },
   });
   const ctx = await createAppContext(config, { role: 'api', migrate: false, decoder: o.decoder ?? createFakeDecoder() });
   return Object.assign(ctx, { keys: KEYS });
@@ -257,6 +265,31 @@ describe('solve timeout', () => {
       // The user waited 20 ms and got no answer: a timeout, counted at the deadline, graded wrong.
       expect(row).toMatchObject({ status: 'timeout', correct: false });
       expect(row.latency_ms).toBeCloseTo(20, 0);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('admission control', () => {
+  it.each([
+    ['a full queue sheds load with 503 and Retry-After', { QUEUE_MAX_PENDING: '2', WORKER_CONCURRENCY: '1' }, 503, 'OVERLOADED'],
+    ['a key over its rate gets 429 and Retry-After', { RATE_LIMIT_PER_KEY_RPS: '1' }, 429, 'RATE_LIMITED'],
+  ])('%s', async (_name, env, status, code) => {
+    const ctx = await startApp(db, { decoder: createFakeDecoder({ decodeMs: 200 }), env });
+    try {
+      await db.pool.query('TRUNCATE experiment CASCADE');
+      await ctx.experiments.refresh();
+      await request(ctx.app!).post('/api/experiments').set(bearer(ctx.keys.admin)).send({ key: `adm-${status}`, specsShare: 0.5 }).expect(201);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => request(ctx.app!).post('/v1/solve').set(bearer(ctx.keys.service)).send({ question: `${i}+1`, unitId: `u${i}` })));
+      const refused = results.filter((r) => r.status === status);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(results.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+      expect(results.every((r) => r.status === 200 || r.status === status)).toBe(true);
+      for (const r of refused) {
+        expect(r.body.error.code).toBe(code);
+        expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
     } finally {
       await ctx.close();
     }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Assigner } from '../../assignment';
-import { AppError, TimeoutError, ValidationError } from '../../errors';
+import { AppError, retryAfterOf, TimeoutError, ValidationError } from '../../errors';
 import { experimentKeySchema, type ExperimentsService } from '../../experiments';
 import type { Clock, DecodeQueue } from '../../queue';
 import { validateQuestion } from '../../decoding';
@@ -33,6 +33,8 @@ export interface SolveRoutesDeps {
   requireRole: RequireRole;
   /** Applies a late correctness label (telemetry); `applied: false` when the request is not logged (yet). */
   recordFeedback: (requestId: string, correct: boolean) => Promise<{ applied: boolean }>;
+  /** Per-key request limit on solves (429 with Retry-After); absent: none. */
+  rateLimit?: RequestHandler;
   /** Metrics hook, called once per solve that reached the queue (API side, so every queue mode counts alike). */
   onOutcome?: (variant: string, status: 'ok' | 'error' | 'timeout', latencyMs: number) => void;
 }
@@ -46,6 +48,7 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
   router.post(
     '/v1/solve',
     deps.requireRole('service'),
+    ...(deps.rateLimit ? [deps.rateLimit] : []),
     handle({ body: solveBody }, async ({ body }, res) => {
       const receivedAt = (res.locals[RECEIVED_AT] as number | undefined) ?? deps.clock();
       try {
@@ -80,7 +83,9 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
       } catch (err) {
         deps.onOutcome?.(assignment.variant, err instanceof TimeoutError ? 'timeout' : 'error', deps.clock() - receivedAt);
         if (err instanceof AppError) {
-          // The worker still finishes and logs the request; the caller gets its id to look it up.
+          // A 504: the worker still logs the request (as a timeout); the caller gets its id to look it up.
+          const retryAfter = retryAfterOf(err);
+          if (retryAfter) res.setHeader('retry-after', String(retryAfter));
           res.status(err.status).json({
             error: { code: err.code, message: err instanceof TimeoutError ? `solve timed out after ${deps.solveTimeoutMs} ms` : err.message },
             requestId,
