@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { NotFoundError } from '../errors';
+import { NotFoundError, UnavailableError } from '../errors';
 import { actorLabel, type Actor, type ApiKeyRecord, type Role } from './experiment-types';
 import type { ExperimentsRepository } from './experiments-repository';
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** The shape of every key `create` issues: anything else is refused without a database lookup. */
+const ISSUED_KEY = /^sk_(admin|service|viewer)_[A-Za-z0-9_-]{32}$/;
 
 export interface ApiKeysService {
   /** The caller behind a bearer key, or null. Config keys are checked in memory; database keys are cached briefly. */
@@ -34,9 +37,17 @@ export function createApiKeysService(deps: {
       const h = hashApiKey(key);
       const fromConfig = configKeys.get(h);
       if (fromConfig) return fromConfig;
+      if (!ISSUED_KEY.test(key)) return null;
       const hit = cache.get(h);
       if (hit && hit.expires > now()) return hit.actor;
-      const row = await deps.repo.findApiKeyByHash(h);
+      let row;
+      try {
+        row = await deps.repo.findApiKeyByHash(h);
+      } catch (err) {
+        // Database down: a key we knew a moment ago keeps working; an unknown one waits for it.
+        if (hit) return hit.actor;
+        throw new UnavailableError('cannot check the API key: the database is unavailable; retry shortly', 2);
+      }
       // Only the hash is stored and looked up, so there is no secret comparison to time.
       const actor = row && !row.revokedAt ? { name: row.name, role: row.role } : null;
       if (cache.size > 10_000) cache.clear();

@@ -64,6 +64,21 @@ const rejectNulCharacters: RequestHandler = (req, _res, next) => {
   next(where ? new ValidationError(`${where}: contains a NUL character`, where) : undefined);
 };
 
+/** Runs handlers one after another as one middleware (stops at the first error). */
+function chain(handlers: readonly RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    const step = (i: number, err?: unknown): void => {
+      if (err || i === handlers.length) return next(err);
+      try {
+        void handlers[i]!(req, res, (e?: unknown) => step(i + 1, e));
+      } catch (e) {
+        next(e);
+      }
+    };
+    step(0);
+  };
+}
+
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -81,10 +96,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     next();
   };
   app.use(stamp);
-  app.use(express.json({ limit: deps.jsonLimit ?? '64kb' }));
-  app.use(rejectNulCharacters);
 
-  const requireRole = createRequireRole((key) => deps.apiKeys.authenticate(key));
+
+  // Bodies are parsed only after the caller is authenticated: an anonymous client cannot make
+  // the server decompress and parse 64 kB of JSON.
+  const authenticated = createRequireRole((key) => deps.apiKeys.authenticate(key));
+  const parseBody = [express.json({ limit: deps.jsonLimit ?? '64kb' }), rejectNulCharacters];
+  const requireRole: RequireRole = (...roles) => chain([authenticated(...roles), ...parseBody]);
   app.use(createOpsRouter({ ...deps.ops, requireRole, logger }));
   app.use(
     createSolveRouter({

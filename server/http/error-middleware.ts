@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, NotFoundError, retryAfterOf, ValidationError } from '../errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { AppError, NotFoundError, retryAfterOf, UnavailableError, ValidationError } from '../errors';
 
 /** Unknown routes get the same JSON error shape as everything else. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => next(new NotFoundError(`route ${req.method} ${req.path}`));
 
-/** Errors the request itself caused, raised below our handlers (router, body parser, zlib). */
-function clientError(err: unknown): AppError | undefined {
+/** Errors with a known, non-500 meaning raised below our handlers: the request's own (router, body parser, zlib) or an unreachable database. */
+function knownError(err: unknown): AppError | undefined {
   if (!err || typeof err !== 'object') return undefined;
+  if (isDatabaseUnavailable(err)) return new UnavailableError('the database is unavailable; retry shortly', 2);
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: string };
   if (err instanceof URIError) return new ValidationError('path: malformed percent-encoding', 'path');
   if (e.type === 'entity.parse.failed') return new ValidationError('body: malformed JSON', 'body');
@@ -28,7 +30,7 @@ function clientError(err: unknown): AppError | undefined {
  */
 export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let error: AppError | undefined = err instanceof AppError ? err : clientError(err);
+    let error: AppError | undefined = err instanceof AppError ? err : knownError(err);
     if (error) {
       const retryAfter = retryAfterOf(error);
       if (retryAfter) res.setHeader('retry-after', String(retryAfter));

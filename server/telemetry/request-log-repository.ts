@@ -81,6 +81,8 @@ export interface RequestLogRepository {
   recordFeedback(requestId: string, correct: boolean): Promise<{ applied: boolean }>;
   findByRequestId(requestId: string): Promise<RequestLogRow | null>;
   countPendingFeedback(): Promise<number>;
+  /** Drops labels still unmatched after `olderThanMs` (their request never arrived). Returns rows dropped. */
+  expirePendingFeedback(olderThanMs: number): Promise<number>;
 }
 
 export function createRequestLogRepository(options: { pool: Pool }): RequestLogRepository {
@@ -170,6 +172,11 @@ export function createRequestLogRepository(options: { pool: Pool }): RequestLogR
     findByRequestId: async (requestId) => {
       const res = await pool.query(`SELECT ${COL_LIST} FROM request_log WHERE request_id = $1`, [requestId]);
       return res.rows[0] ? fromDbRow(res.rows[0]) : null;
+    },
+
+    expirePendingFeedback: async (olderThanMs) => {
+      const res = await pool.query(`DELETE FROM feedback WHERE NOT applied AND received_at < now() - make_interval(secs => $1::float8 / 1000)`, [olderThanMs]);
+      return res.rowCount ?? 0;
     },
 
     countPendingFeedback: async () => {

@@ -27,6 +27,7 @@ function flakyRepository(failures: number): RequestLogRepository & { stored: Set
     recordFeedback: async () => ({ applied: false }),
     findByRequestId: async () => null,
     countPendingFeedback: async () => 0,
+    expirePendingFeedback: async () => 0,
   };
   return repo;
 }

@@ -28,6 +28,8 @@ export interface RequestLogWriterOptions {
   retryMaxMs?: number;
   /** How often feedback that raced with a batch is swept up (default 5 s). */
   feedbackSweepMs?: number;
+  /** Pending labels older than this are dropped (default 24 h). */
+  pendingFeedbackTtlMs?: number;
   /** Injected for tests; defaults to the SQL repository on `pool`. */
   repository?: RequestLogRepository;
 }
@@ -279,9 +281,13 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
   tick.unref();
 
   const sweepEvery = options.feedbackSweepMs ?? 5000;
+  const pendingTtl = options.pendingFeedbackTtlMs ?? 24 * 3_600_000;
+  let sweeps = 0;
   const sweep = setInterval(() => {
     if (mode !== 'direct') return;
     repo.applyPendingFeedback().catch((err) => log.debug({ err }, 'feedback sweep failed'));
+    // Labels whose request never arrives must not pile up forever.
+    if (++sweeps % 12 === 0) repo.expirePendingFeedback(pendingTtl).catch((err) => log.debug({ err }, 'feedback expiry failed'));
   }, sweepEvery);
   sweep.unref();
 

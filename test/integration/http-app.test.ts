@@ -228,6 +228,17 @@ describe('HTTP app (real composition root, stand-in decoder)', () => {
     expect(res.body.error.message).not.toMatch(/\n\s+at /);
   });
 
+  it('an anonymous body is not even parsed: 401 before 400', async () => {
+    const res = await request(ctx.app!).post('/api/experiments').set('content-type', 'application/json').send('{"key": ');
+    expect(res.status).toBe(401);
+  });
+
+  it('feedback names a request id the service issued (a UUID), or is refused', async () => {
+    const res = await request(ctx.app!).post('/v1/feedback').set(service()).send({ requestId: 'anything-at-all', correct: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('body.requestId');
+  });
+
   it('malformed JSON → 400, never 500', async () => {
     const res = await request(ctx.app!).post('/api/experiments').set(admin()).set('content-type', 'application/json').send('{"key": ');
     expect(res.status).toBe(400);

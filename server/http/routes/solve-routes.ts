@@ -18,7 +18,8 @@ const solveBody = z.object({
 });
 
 const feedbackBody = z.object({
-  requestId: z.string().min(1).max(100),
+  // The service issues UUIDs; anything else could never match and would only sit in pending feedback.
+  requestId: z.uuid(),
   correct: z.boolean(),
 });
 
