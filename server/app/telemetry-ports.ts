@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type pg from 'pg';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import {
   createPriceTable,
   createRequestLogRepository,
   createRequestLogWriter,
+  createJournal,
   createSpool,
   type Metrics,
   type PriceTable,
@@ -65,7 +67,17 @@ export function createTelemetryPorts(deps: { config: AppConfig; pool: pg.Pool; l
     },
     async createWriter() {
       const spool = await createSpool({ dir: config.requestLog.spoolDir, logger });
+      // Rows a killed predecessor had journalled but not committed go to the spool first,
+      // so they are written (once: inserts are idempotent) before anything new.
+      const journal = createJournal({ dir: path.join(config.requestLog.spoolDir, 'journal') });
+      const recovered = journal.recover();
+      if (recovered.length > 0) {
+        await spool.append(recovered);
+        logger.warn({ rows: recovered.length }, 'request log: recovered journalled rows of a previous process');
+      }
+      journal.forgetRecovered();
       return createRequestLogWriter({
+        journal,
         pool,
         logger,
         spool,

@@ -15,3 +15,4 @@ export { encodeCopyRows } from './copy-encoder';
 export { aggregateRollup, rollupDeltas, type RollupDelta, type RollupDeltas, type UnitDelta } from './rollup-aggregate';
 export { createRollupRepository, type RollupRepository } from './rollup-repository';
 export { DEAD_LETTER_FILE } from './spool';
+export { createJournal, type Journal } from './journal';

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from './metrics';
 import { createRequestLogRepository, type InsertBatchResult, type RequestLogRepository } from './request-log-repository';
 import type { RequestLogRow } from './request-log-row';
+import type { Journal } from './journal';
 import type { Spool } from './spool';
 
 export interface Clock {
@@ -32,6 +33,8 @@ export interface RequestLogWriterOptions {
   pendingFeedbackTtlMs?: number;
   /** Injected for tests; defaults to the SQL repository on `pool`. */
   repository?: RequestLogRepository;
+  /** Write-ahead journal: rows survive the process dying before their batch commits. */
+  journal?: Journal;
 }
 
 export interface RequestLogWriterStats {
@@ -86,6 +89,21 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
   const retryMax = options.retryMaxMs ?? 30_000;
 
   let buffer: RequestLogRow[] = [];
+  const journal = options.journal;
+  // Journal segment of each row still to settle (rows are objects the writer owns until then).
+  const segmentOf = new WeakMap<RequestLogRow, number>();
+  /** Rows committed or durably spooled: the journal may forget them. */
+  const settle = (rows: readonly RequestLogRow[]) => {
+    if (!journal) return;
+    const counts = new Map<number, number>();
+    for (const r of rows) {
+      const seg = segmentOf.get(r);
+      if (seg === undefined) continue;
+      segmentOf.delete(r);
+      counts.set(seg, (counts.get(seg) ?? 0) + 1);
+    }
+    for (const [seg, n] of counts) journal.settle(seg, n);
+  };
   let mode: 'direct' | 'spooling' = spool.rowCount() > 0 ? 'spooling' : 'direct';
   let closed = false;
   let inFlight = 0;
@@ -134,6 +152,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
       try {
         await spool.append(rows);
         s.rowsSpooled += rows.length;
+        settle(rows);
         updateSpoolGauge();
       } catch (err) {
         log.error({ err, rows: rows.length }, 'request-log spool append failed: rows kept in memory');
@@ -156,6 +175,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     const started = clock.now();
     const p = insertResilient(rows)
       .then((res) => {
+        settle(rows);
         s.flushes += 1;
         s.rowsWritten += res.inserted;
         failures = 0;
@@ -323,6 +343,13 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
         return;
       }
       s.rowsAccepted += 1;
+      if (journal) {
+        try {
+          segmentOf.set(row, journal.append(row));
+        } catch (err) {
+          log.error({ err }, 'request log: journal append failed; the row is in memory only');
+        }
+      }
       buffer.push(row);
       if (buffer.length >= batchMax) {
         try {
@@ -342,6 +369,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
       if (retryTimer) clearTimeout(retryTimer);
       await spoolChain;
       await spool.close();
+      journal?.close();
     },
     stats: () => ({
       ...s,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createJournal } from './journal';
 import { createSpool } from './spool';
 import type { RequestLogRow } from './request-log-row';
 
@@ -53,5 +54,41 @@ describe('spool', () => {
     await s.append([row('b')]);
     expect(await s.sealAndList()).toHaveLength(2);
     await s.close();
+  });
+});
+
+describe('journal', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-test-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('gives back the rows a killed process had not settled, once', () => {
+    const j1 = createJournal({ dir });
+    const segA = j1.append(row('a'));
+    j1.append(row('b'));
+    j1.append(row('c'));
+    j1.settle(segA, 1); // one row committed; the process "dies" without close()
+    const j2 = createJournal({ dir });
+    // Segments are settled as a whole: the unsettled segment comes back with every row it holds.
+    expect(j2.recover().map((r) => r.requestId)).toEqual(['a', 'b', 'c']);
+    expect(j2.recover()[0]!.receivedAt).toEqual(new Date('2025-01-01T00:00:00Z'));
+    j2.forgetRecovered();
+    j2.close();
+    expect(createJournal({ dir }).recover()).toEqual([]);
+  });
+
+  it('deletes segments once rotated and settled, and leaves nothing after a clean close', () => {
+    let t = 0;
+    const j = createJournal({ dir, now: () => t });
+    const s1 = j.append(row('a'));
+    t += 60_000; // the next append rotates to a new segment
+    const s2 = j.append(row('b'));
+    expect(s2).toBe(s1 + 1);
+    j.settle(s1, 1);
+    j.settle(s2, 1);
+    j.close();
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
