@@ -26,6 +26,10 @@ export function pgConfigFromUrl(url: string, schema?: string, extra: PoolConfig 
     ssl: (p.ssl as PoolConfig['ssl']) ?? undefined,
     application_name: p.application_name ?? 'specs-ab',
     ...(options ? { options } : {}),
+    // A database that stops answering (frozen, partitioned) must fail calls, not hang them forever.
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 60_000,
+    keepAlive: true,
     ...extra,
   };
 }

@@ -141,6 +141,10 @@ export async function createBullDecodeWorker(deps: {
     prefix: deps.prefix,
     concurrency: deps.concurrency,
     removeOnComplete: { count: 0 },
+    // A job whose worker died is re-run after this long (the lock is renewed while a job runs):
+    // by then its deadline has passed and the processor logs it as a timeout, once.
+    lockDuration: 15_000,
+    stalledInterval: 15_000,
   });
   worker.on('error', (err) => deps.logger.warn({ err }, 'worker error'));
   await worker.waitUntilReady();

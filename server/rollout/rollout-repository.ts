@@ -13,6 +13,7 @@ export interface RolloutPlanRecord {
   currentStage: number;
   stageStartedAt: Date | null;
   approvedStage: number | null;
+  lastEvaluatedAt: Date | null;
   updatedAt: Date;
 }
 
@@ -63,6 +64,8 @@ export interface RolloutRepository {
    */
   updatePlan(id: string, expected: { status: RolloutStatus; currentStage: number }, patch: PlanPatch, now: Date): Promise<boolean>;
   runningKeys(): Promise<string[]>;
+  /** The gate's heartbeat: this plan was evaluated at `at`. */
+  markEvaluated(id: string, at: Date): Promise<void>;
   insertDecision(d: NewDecision): Promise<DecisionRecord>;
   setWebhookStatus(decisionId: string, status: string): Promise<void>;
   decisions(experimentId: string, limit: number): Promise<DecisionRecord[]>;
@@ -71,7 +74,7 @@ export interface RolloutRepository {
 
 const PLAN_COLUMNS = `p.id::text AS id, p.experiment_id::text AS "experimentId", e.key AS "experimentKey", p.stages, p.guardrails, p.success,
   p.status::text AS status, p.current_stage AS "currentStage", p.stage_started_at AS "stageStartedAt",
-  p.approved_stage AS "approvedStage", p.updated_at AS "updatedAt"`;
+  p.approved_stage AS "approvedStage", p.last_evaluated_at AS "lastEvaluatedAt", p.updated_at AS "updatedAt"`;
 
 const DECISION_COLUMNS = `id::text AS id, at, stage, verdict, actor, reasons, metrics, webhook_status AS "webhookStatus"`;
 
@@ -142,6 +145,10 @@ export function createRolloutRepository({ pool }: { pool: Pool }): RolloutReposi
         values,
       );
       return (r.rowCount ?? 0) === 1;
+    },
+
+    async markEvaluated(id, at) {
+      await pool.query(`UPDATE rollout_plan SET last_evaluated_at = $2 WHERE id = $1::uuid`, [id, at]);
     },
 
     async runningKeys() {

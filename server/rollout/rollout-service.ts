@@ -33,6 +33,8 @@ export interface RolloutView {
   experimentStatus: string;
   stageStartedAt: string | null;
   approvedStage: number | null;
+  /** When the gate last looked at the plan (null: never). */
+  lastEvaluatedAt: string | null;
   lastDecision: DecisionJson | null;
   decisions: DecisionJson[];
   shareHistory: { at: string; specsShare: number; stage: number; reason: string }[];
@@ -181,6 +183,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       experimentStatus: e.status,
       stageStartedAt: plan?.stageStartedAt?.toISOString() ?? null,
       approvedStage: plan?.approvedStage ?? null,
+      lastEvaluatedAt: plan?.lastEvaluatedAt?.toISOString() ?? null,
       lastDecision: decisions[0] ? decisionJson(decisions[0]) : null,
       decisions: decisions.map(decisionJson),
       shareHistory: shares.map(shareJson),
@@ -247,6 +250,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     const e = await experimentOrThrow(key);
     const stageIdx = plan.currentStage;
     const { data, ...gate } = await assess(key);
+    await repo.markEvaluated(plan.id, now());
     const metrics = metricsSnapshot(data, { share: e.specsShare, checks: gate.checks });
     let status: RolloutStatus = plan.status;
     let currentStage = stageIdx;
