@@ -1,6 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
+import { SNAPSHOT_FILE } from '../../server/db/create-migration';
 import { applyMigrations } from '../../server/db/migrate';
-import { readMigrationsList } from '../../server/db/migrations-dir';
+import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH, NO_FILTERS, readMigrationsList } from '../../server/db/migrations-dir';
+import { pgConfigFromUrl } from '../../server/db/pg-config';
+import { openSchemaEngine } from '../../server/db/schema-engine-wasm';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('migrations (WASM schema engine)', () => {
@@ -54,4 +59,72 @@ describe('migrations (WASM schema engine)', () => {
     const exp = await db.prisma.experiment.create({ data: { key: 'k1', name: 'n', specsShare: 0.1, hashSeed: 'k1' } });
     expect(await db.prisma.experiment.findUnique({ where: { id: exp.id } })).toMatchObject({ key: 'k1' });
   });
+
+  it('builds exactly the tables, columns, indexes and constraints that schema.prisma describes', async () => {
+    const datamodel = fs.readFileSync(DEFAULT_SCHEMA_PATH, 'utf8');
+    // The folder's own record of the datamodel it produces: a stale one means a missing migration.
+    expect(fs.readFileSync(path.join(DEFAULT_MIGRATIONS_DIR, SNAPSHOT_FILE), 'utf8')).toBe(datamodel);
+
+    // The reference: what Prisma's engine creates from schema.prisma alone, in a second empty schema.
+    const reference = `${db.schema}_ref`;
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA "${reference}"`);
+      const { engine, close } = await openSchemaEngine({ url: db.url, schema: reference });
+      let script: string;
+      try {
+        const out = await engine.diff({
+          from: { tag: 'empty' },
+          to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: datamodel }] },
+          script: true,
+          exitCode: null,
+          filters: NO_FILTERS,
+        });
+        script = (out.stdout ?? '').replace(/CREATE SCHEMA IF NOT EXISTS "public";/, '');
+      } finally {
+        await close();
+      }
+      const refPool = new pg.Pool(pgConfigFromUrl(db.url, reference, { max: 1 }));
+      try {
+        await refPool.query(script);
+      } finally {
+        await refPool.end();
+      }
+      const [migrated, expected] = await Promise.all([catalog(admin, db.schema), catalog(admin, reference)]);
+      expect(migrated.tables).toEqual(expected.tables);
+      expect(migrated.columns).toEqual(expected.columns);
+      expect(migrated.indexes).toEqual(expected.indexes);
+      expect(migrated.constraints).toEqual(expected.constraints);
+      expect(migrated.enums).toEqual(expected.enums);
+      expect(migrated.tables.length).toBeGreaterThan(5);
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${reference}" CASCADE`);
+      await admin.end();
+    }
+  });
 });
+
+/** A schema's shape as sorted text rows, with the schema name taken out so two schemas compare. */
+async function catalog(client: pg.Client, schema: string) {
+  const strip = (s: string) => s.split(`"${schema}".`).join('').split(`${schema}.`).join('');
+  const rows = async (sql: string) => (await client.query<{ r: string }>(sql, [schema])).rows.map((x) => strip(x.r)).sort();
+  return {
+    tables: await rows(`SELECT table_name AS r FROM information_schema.tables WHERE table_schema = $1 AND table_name <> '_prisma_migrations'`),
+    columns: await rows(
+      `SELECT concat_ws(' ', table_name, column_name, udt_name, is_nullable, coalesce(column_default, '-')) AS r
+         FROM information_schema.columns WHERE table_schema = $1 AND table_name <> '_prisma_migrations'`,
+    ),
+    indexes: await rows(`SELECT indexdef AS r FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_prisma_migrations'`),
+    constraints: await rows(
+      `SELECT concat_ws(' ', t.relname, c.conname, pg_get_constraintdef(c.oid)) AS r
+         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = $1 AND t.relname <> '_prisma_migrations'`,
+    ),
+    enums: await rows(
+      `SELECT concat_ws(' ', t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)) AS r
+         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = $1 GROUP BY t.typname`,
+    ),
+  };
+}
