@@ -4,6 +4,11 @@
  * every report looks alike; callers supply only data and labels.
  */
 
+import { niceTicks } from './chart-scale';
+
+// The one tick implementation, shared with the ops console (chart-scale.ts).
+export { niceTicks };
+
 export interface BarSeries {
   name: string;
   values: number[];
@@ -57,19 +62,6 @@ export function escapeXml(s: string): string {
 }
 
 const fmtDefault = (v: number): string => (Math.abs(v) >= 1000 || v === 0 ? String(Math.round(v)) : Number(v.toPrecision(3)).toString());
-
-/** "Nice" tick values covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) hi = lo + 1;
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  const first = Math.floor(lo / step + 1e-9) * step;
-  const last = Math.ceil(hi / step - 1e-9) * step;
-  for (let k = 0; first + k * step <= last + step * 1e-9; k++) out.push(Number((first + k * step).toPrecision(12)));
-  return out;
-}
 
 interface Frame {
   width: number;
