@@ -1,5 +1,6 @@
 /** `npm run serve`: the API (with in-process workers when REDIS_URL is unset). */
 import { createAppContext } from './app/create-app-context';
+import { formatFatal } from './app/report-fatal';
 import { closeOnSignal } from './app/run-until-signal';
 import { loadConfig } from './config';
 import { createLogger } from './observability/logger';
@@ -14,6 +15,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  process.stderr.write(`${formatFatal('serve', err)}\n`);
   process.exit(1);
 });

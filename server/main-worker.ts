@@ -1,5 +1,6 @@
 /** `npm run worker`: BullMQ decode workers (WORKER_CONCURRENCY slots); needs REDIS_URL. */
 import { createAppContext } from './app/create-app-context';
+import { formatFatal } from './app/report-fatal';
 import { closeOnSignal } from './app/run-until-signal';
 import { loadConfig } from './config';
 import { createLogger } from './observability/logger';
@@ -14,6 +15,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  process.stderr.write(`${formatFatal('worker', err)}\n`);
   process.exit(1);
 });

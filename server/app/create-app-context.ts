@@ -10,9 +10,11 @@ import { createOpsRouter } from '../http/routes/ops-routes';
 import type { Redis } from 'ioredis';
 import { createAssigner, createFeaturesSource, type Assigner } from '../assignment';
 import type { AppConfig } from '../config';
-import { createDecoder, readModelContext } from '../decoding';
+import { createDecoder, readModelContext, warmUpDecoder } from '../decoding';
 import type { ResolvedDatabase } from '../db/resolve-database';
+import { DEFAULT_VARIANTS } from '../experiments/experiment-types';
 import type { ApiKeysService, ExperimentsService } from '../experiments';
+import { SetupError } from '../errors';
 import { createHttpApp, type ExtraRouter } from '../http';
 import { createLogger, type Logger } from '../observability/logger';
 import {
@@ -51,6 +53,11 @@ export interface AppContextOptions {
   migrate?: boolean;
   /** Routers a test adds. */
   extraRouters?: readonly ExtraRouter[];
+  /**
+   * Solve with every running experiment's variants (and the default ones) a few times before
+   * serving, so one-time costs stay out of the first requests' latency (decoding/warm-up.ts).
+   */
+  warmUp?: boolean;
   /** How often the experiment snapshot is reloaded from the DB for multi-instance consistency (ms). */
   experimentsRefreshMs?: number;
   clock?: Clock;
@@ -60,7 +67,7 @@ export interface AppContext {
   readonly config: AppConfig;
   readonly role: AppRole;
   readonly logger: Logger;
-  readonly database: Pick<ResolvedDatabase, 'url' | 'schema' | 'embedded'>;
+  readonly database: Pick<ResolvedDatabase, 'url' | 'schema' | 'embedded' | 'embeddedInfo'>;
   readonly prisma: PrismaClient;
   readonly pool: pg.Pool;
   readonly metrics: MetricsPort;
@@ -84,7 +91,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
   const clock = options.clock ?? wallClockMs;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const redisUrl = config.redis.url;
-  if (role === 'worker' && !redisUrl) throw new Error('the worker role needs REDIS_URL (without it the API runs the workers in-process)');
+  if (role === 'worker' && !redisUrl) throw new SetupError('npm run worker needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379); without Redis, npm run serve runs the decode workers in-process');
   const core: Core = await createCore(config, { logger, clock, migrate: options.migrate });
   const cleanup = core.onClose;
 
@@ -101,6 +108,12 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       if (options.decoder) decoder = options.decoder;
       else decoder = await createDecoder({ modelsDir: config.decoding.modelsDir, intraOpThreads: config.decoding.intraOpThreads });
       cleanup(() => decoder?.close?.());
+      if (options.warmUp) {
+        const running = (await core.experiments.list()).filter((e) => e.status === 'running');
+        const configs = [DEFAULT_VARIANTS.baseline, DEFAULT_VARIANTS.specs, ...running.flatMap((e) => [e.variants.baseline, e.variants.specs])];
+        const ms = await warmUpDecoder(decoder, configs);
+        logger.info({ ms: Math.round(ms), configs: configs.length }, 'decoder warmed up');
+      }
       writer = await telemetry.createWriter();
       cleanup(() => writer?.close());
     }
@@ -184,7 +197,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       config,
       role,
       logger,
-      database: { url: core.database.url, schema: core.database.schema, embedded: core.database.embedded },
+      database: { url: core.database.url, schema: core.database.schema, embedded: core.database.embedded, embeddedInfo: core.database.embeddedInfo },
       prisma: core.prisma,
       pool,
       metrics,
@@ -202,7 +215,12 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         const s = app.listen(port, host);
         await new Promise<void>((resolve, reject) => {
           s.once('listening', resolve);
-          s.once('error', reject);
+          s.once('error', (err: NodeJS.ErrnoException) => {
+            const name = role === 'worker' ? 'WORKER_OPS_PORT' : 'PORT';
+            if (err.code === 'EADDRINUSE') reject(new SetupError(`port ${port} on ${host} is already in use (another npm start or npm run serve?); stop that process or choose another port: ${name}=${port + 1}`));
+            else if (err.code === 'EACCES') reject(new SetupError(`no permission to listen on port ${port} on ${host}; choose a port above 1023 with ${name}`));
+            else reject(err);
+          });
         });
         s.keepAliveTimeout = 65_000;
         server = s;

@@ -5,3 +5,4 @@ export { SPECS_DEFAULTS } from './strategies/specs';
 export type { ModelUsage, Usage } from './accounting';
 export type { StepRecord, ModelRole } from './types';
 export { readModelContext } from './model-session';
+export { warmUpDecoder, type WarmUpConfig } from './warm-up';

@@ -79,6 +79,16 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/**
+ * The process cannot start as configured (a port in use, an OS user missing, a folder out of
+ * reach). The message is one line that says what to do; entry points print it without a stack.
+ */
+export class SetupError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('SETUP_FAILED', message, 500, undefined, details);
+  }
+}
+
 /** Seconds to send as Retry-After for errors that carry one. */
 export const retryAfterOf = (e: unknown): number | undefined => {
   const s = (e as { retryAfterSeconds?: unknown }).retryAfterSeconds;

@@ -40,6 +40,23 @@ export const defaultPlan = (): RolloutPlanInput => ({
   success: { metrics: [...DEFAULT_SUCCESS.metrics], require: DEFAULT_SUCCESS.require },
 });
 
+/**
+ * The quickstart's plan (`npm start`): 25 % → 50 % → 100 %, seconds and a few dozen graded
+ * answers per stage instead of an hour and 200, and guardrails loose enough for that little data
+ * to decide, so a newcomer sees the gate hold and advance within a few minutes (at the demo's
+ * 4 requests/s the rollout simulator ships it in about 2 minutes). A demonstration only: at these
+ * sample sizes the gate catches nothing but large regressions.
+ */
+export const demoPlan = (): RolloutPlanInput => ({
+  stages: [
+    { share: 0.25, minDurationMs: 20_000, minGradedPerArm: 20, requiresApproval: false },
+    { share: 0.5, minDurationMs: 20_000, minGradedPerArm: 20, requiresApproval: false },
+    { share: 1, minDurationMs: 0, minGradedPerArm: 0, requiresApproval: false },
+  ],
+  guardrails: { ...DEFAULT_GUARDRAILS, accuracyNonInferiorityPts: 20, p95LatencyMaxIncreasePct: 50, costMaxIncreasePct: 50, errorRateMaxIncreasePts: 5 },
+  success: { metrics: [], require: 'all' },
+});
+
 const stageSchema = z.object({
   share: z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]'),
   minDurationMs: z.number().int().min(0).max(90 * 24 * HOUR).default(HOUR),
