@@ -33,6 +33,7 @@ export function createRolloutModule(deps: {
     webhooks,
     clock,
     logger: logger.child({ component: 'rollout' }),
+    gateIntervalMs: config.rollout.evalIntervalMs,
   });
   let job: GateEvaluatorJob | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Actor, Experiment, ExperimentsService } from '../experiments';
-import type { StageData } from '../analysis/kpi-service';
+import type { KpiService, StageData } from '../analysis/kpi-service';
 import { decideGate, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
 import { gateInput, metricsSnapshot } from './gate-inputs';
 import { explainDecision } from './gate-explain';
+import type { PreviewBody } from './plan-preview';
+import { createPlanPreviewer, type PlanPreviewer } from './plan-preview-runner';
+import { describeAssessment, type AssessmentJson } from './rollout-assessment';
 import { createKeyedLock } from './keyed-lock';
 import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
 import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
@@ -70,6 +73,10 @@ export interface RolloutService {
   get(key: string): Promise<RolloutView>;
   /** What the gate would decide now (the evaluator's function, without applying it). */
   assess(key: string): Promise<Assessment>;
+  /** The assessment laid out per stage, guardrail and check, worded for the rollout's real state. */
+  describe(key: string): Promise<AssessmentJson>;
+  /** What a plan would do at the observed traffic (simulated; no side effects). */
+  preview: PlanPreviewer['preview'];
   putPlan(key: string, body: RolloutPlanInput, actor: Actor): Promise<RolloutView>;
   start(key: string, actor: Actor): Promise<RolloutView>;
   advance(key: string, actor: Actor): Promise<RolloutView>;
@@ -88,10 +95,12 @@ export interface RolloutService {
 export interface RolloutServiceDeps {
   repo: RolloutRepository;
   experiments: Pick<ExperimentsService, 'get' | 'setShare' | 'resume'>;
-  kpi: { stageData(key: string, stage?: number): Promise<StageData> };
+  kpi: Pick<KpiService, 'stageData' | 'results'>;
   webhooks: WebhookNotifier;
   clock: Clock;
   logger: Logger;
+  /** The gate's evaluation interval (config), so a plan preview looks no more often than the gate. */
+  gateIntervalMs?: number;
 }
 
 export const GATE_ACTOR: Actor = Object.freeze({ name: 'rollout-gate', role: 'service' as const });
@@ -135,7 +144,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
   /** Records the decision and sends its webhook without waiting for delivery. */
   async function record(
-    plan: RolloutPlanRecord,
+    plan: Pick<RolloutPlanRecord, 'experimentId' | 'experimentKey'>,
     d: Pick<NewDecision, 'stage' | 'verdict' | 'actor' | 'reasons' | 'metrics'>,
     notify: boolean,
   ): Promise<DecisionRecord> {
@@ -279,9 +288,34 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
   const manual = (key: string, fn: () => Promise<void>) => withLock(key, fn).then(() => view(key));
 
+  const previewer = createPlanPreviewer({
+    kpi,
+    clock,
+    gateIntervalMs: deps.gateIntervalMs ?? 60_000,
+    savedPlan: async (key) => {
+      await experimentOrThrow(key);
+      const p = await repo.getPlan(key);
+      return p && { stages: p.stages, guardrails: p.guardrails, success: p.success };
+    },
+  });
+
+  async function describe(key: string): Promise<AssessmentJson> {
+    const [{ data: _data, ...a }, v] = await Promise.all([assess(key), view(key)]);
+    const back = v.decisions.find((d) => d.verdict === 'rollback' || d.verdict === 'manual-rollback');
+    return describeAssessment({
+      ...a,
+      plan: v.plan ?? v.defaultPlan,
+      currentStage: v.currentStage,
+      now: clock(),
+      lastRollback: back ? { at: back.at, reasons: Array.isArray(back.reasons) ? (back.reasons as GateReason[]) : [] } : null,
+    });
+  }
+
   return {
     get: view,
     assess,
+    describe,
+    preview: (key: string, body: PreviewBody) => previewer.preview(key, body),
 
     putPlan(key, body, actor) {
       return manual(key, async () => {
@@ -346,10 +380,18 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
     rollback(key, actor, reason = 'manual rollback') {
       return manual(key, async () => {
-        const plan = await planOrThrow(key);
-        requireStatus(plan, ['running', 'paused', 'completed'], 'roll back');
-        await rollbackNow(plan, actor, reason);
-        await record(plan, { stage: plan.currentStage, verdict: 'manual-rollback', actor: label(actor), reasons: [{ code: 'MANUAL', message: reason }], metrics: { share: 0 } }, true);
+        const e = await experimentOrThrow(key);
+        const plan = await repo.getPlan(key);
+        if (plan && ['running', 'paused', 'completed'].includes(plan.status)) {
+          await rollbackNow(plan, actor, reason);
+          await record(plan, { stage: plan.currentStage, verdict: 'manual-rollback', actor: label(actor), reasons: [{ code: 'MANUAL', message: reason }], metrics: { share: 0 } }, true);
+          return;
+        }
+        // Roll back is possible whenever SPECS has traffic, also when a share was set by hand
+        // outside a rollout (PUT share); the plan, if any, keeps its state.
+        if (!(e.specsShare > 0)) throw new ConflictError(`SPECS has no traffic in ${key}: nothing to roll back`, 'params.key');
+        await experiments.setShare(key, 0, actor, { reason: `rollback: ${reason}`.slice(0, 100) });
+        await record({ experimentId: e.id, experimentKey: key }, { stage: plan?.currentStage ?? 0, verdict: 'manual-rollback', actor: label(actor), reasons: [{ code: 'MANUAL', message: reason }], metrics: { share: 0, previousShare: e.specsShare } }, true);
       });
     },
 

@@ -5,19 +5,25 @@ import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ResultsJson } from '../../server/analysis/kpi-service';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
+import type { AssessmentJson } from '../../server/rollout/rollout-assessment';
+import type { RolloutView } from '../../server/rollout/rollout-service';
 import { createFakeDecoder } from '../support/stand-in-decoders';
-import { createTestDatabase, testAppConfig, type TestDatabase } from '../support';
-import { seedExperiment, TEST_PLAN_STAGES } from './seed-experiment';
+import { createTestDatabase, makeRequestLogRow, testAppConfig, type TestDatabase } from '../support';
+import { writeRequests } from '../support/seed-requests';
+import { chartOverflows, confirm, distinctAxisLabels, openConsole, type ConsolePage } from './console-page';
+import { seedExperiment } from './seed-experiment';
 
 /**
- * The ops console in a real browser against the real app: Postgres schema,
- * wiring factory, results and rollout routes, in-process queue.
+ * The ops console in a real browser against the real app: Postgres schema, wiring factory,
+ * results and rollout routes, in-process queue. The rollout is driven end to end through the
+ * page: create → plan → start → hold with reasons → override advance → roll back.
  */
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const KEY = 'console-exp';
+const SEEDED = 'console-exp';
+const FLOW = 'e2e-flow';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 
-jest.setTimeout(120_000);
+jest.setTimeout(150_000);
 
 describe('ops console', () => {
   let db: TestDatabase;
@@ -28,7 +34,7 @@ describe('ops console', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('e2e_console');
-    await seedExperiment(db.pool, { key: KEY, name: 'SPECS vs beam search', perArm: 500, rollout: 'pending' });
+    await seedExperiment(db.pool, { key: SEEDED, name: 'SPECS vs beam search', perArm: 500, rollout: 'pending' });
     spoolDir = mkdtempSync(path.join(os.tmpdir(), 'console-spool-'));
     const config = testAppConfig({ db, spoolDir, env: { HOST: '127.0.0.1' } });
     ctx = await createAppContext(config, { logger: pino({ level: 'silent' }), decoder: createFakeDecoder(), migrate: false });
@@ -49,103 +55,252 @@ describe('ops console', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as T;
   };
-  const dbState = async () => (await db.pool.query(
-    `SELECT e.specs_share, rp.status::text AS status, rp.current_stage FROM experiment e JOIN rollout_plan rp ON rp.experiment_id = e.id WHERE e.key = $1`, [KEY])).rows[0];
-
-  async function openAs(key: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(baseUrl + '/');
-    await page.getByTestId('api-key-input').fill(key);
-    await page.getByTestId('api-key-save').click();
-    await page.getByTestId(`experiment-item-${KEY}`).click();
-    await page.waitForSelector(`body[data-loaded="${KEY}"]`);
-    (page as Page & { errors?: string[] }).errors = errors;
-    return page;
-  }
+  const send = (method: string, p: string, body: unknown = {}) =>
+    fetch(`${baseUrl}${p}`, { method, headers: { Authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const dbState = async (key: string) =>
+    (await db.pool.query(
+      `SELECT e.specs_share, rp.status::text AS status, rp.current_stage FROM experiment e LEFT JOIN rollout_plan rp ON rp.experiment_id = e.id WHERE e.key = $1`,
+      [key],
+    )).rows[0];
+  const open = (key: string, experiment?: string): Promise<ConsolePage> => openConsole(browser, baseUrl, key, experiment);
   const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
 
-  it('serves the static page with content types and no-cache', async () => {
-    for (const [file, type] of [['/', 'text/html'], ['/console.js', 'text/javascript'], ['/console.css', 'text/css']] as const) {
+  /** Graded rows in the experiment's current analysis stage, through the real writer. */
+  async function traffic(key: string, counts: { baseline: number; specs: number }) {
+    const view = await api<RolloutView>(`/api/experiments/${key}/rollout`);
+    const rows = (['baseline', 'specs'] as const).flatMap((variant) =>
+      Array.from({ length: counts[variant] }, (_, i) =>
+        makeRequestLogRow(i, { experiment: key, stage: view.analysisStage, variant, strategy: variant === 'specs' ? 'specs' : 'beam-target', status: 'ok', error: null, reference: 7, answer: i % 4 === 0 ? 1 : 7, correct: i % 4 !== 0, gradingSource: 'reference', receivedAt: new Date(Date.now() - 60_000 + i * 100) }, `${key}-${view.analysisStage}-${variant}`),
+      ),
+    );
+    await writeRequests(db.pool, rows);
+    ctx.kpi!.invalidate(key);
+  }
+
+  it('serves the page and its modules with content types, no-cache and a CSP that keeps forms home', async () => {
+    for (const [file, type] of [['/', 'text/html'], ['/console.js', 'text/javascript'], ['/console.css', 'text/css'], ['/console/rollout-view.js', 'text/javascript'], ['/console/chart-scale.js', 'text/javascript']] as const) {
       const res = await fetch(baseUrl + file);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain(type);
       expect(res.headers.get('cache-control')).toContain('no-cache');
+      expect(res.headers.get('content-security-policy')).toContain("form-action 'self'");
     }
+    // The shared scale module is the server's TypeScript with the types stripped.
+    const scale = await (await fetch(`${baseUrl}/console/chart-scale.js`)).text();
+    expect(scale).toMatch(/function niceTicks\(lo, hi, count = 5\)/);
+    expect(scale).toMatch(/export \{[^}]*niceTicks/);
+    expect(scale).not.toMatch(/: number\b/);
+    expect((await fetch(`${baseUrl}/console/..%2Fconsole-router.ts`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/console/nope.js`)).status).toBe(404);
   });
 
-  it('shows KPIs and charts that match the API, runs rollout actions, and saves a screenshot', async () => {
-    const results = await api<ResultsJson>(`/api/experiments/${KEY}/results?stage=all`);
-    const page = await openAs('dev-admin-key');
+  it('defaults to the current stage and the sequential analysis, says so, and shows fixed-horizon only on request', async () => {
+    const view = await api<RolloutView>(`/api/experiments/${SEEDED}/rollout`);
+    const results = await api<ResultsJson>(`/api/experiments/${SEEDED}/results?stage=${view.analysisStage}&sequential=true&alpha=0.05`);
+    const page = await open('dev-admin-key', SEEDED);
     await expect(page.getByTestId('role-badge').textContent()).resolves.toBe('admin');
+    expect(await page.getByTestId('analysis-label').textContent()).toMatch(/^Sequential 95 % confidence sequences for the current split.*the kind of analysis the gate uses/);
+    await expect(page.getByTestId('stage-select').inputValue()).resolves.toBe('current');
 
     for (const v of ['baseline', 'specs'] as const) {
       const k = results.variants[v];
       expect(await value(page, `kpi-${v}-n`)).toBe(k.n);
       expect(await value(page, `kpi-${v}-accuracy`)).toBeCloseTo(k.accuracy!, 12);
-      expect(await page.getByTestId(`kpi-${v}-accuracy`).textContent()).toBe(`${(k.accuracy! * 100).toFixed(1)}%`);
-      expect(await value(page, `kpi-${v}-p50`)).toBeCloseTo(k.latency.p50!, 9);
       expect(await value(page, `kpi-${v}-p95`)).toBeCloseTo(k.latency.p95!, 9);
-      expect(await value(page, `kpi-${v}-p99`)).toBeCloseTo(k.latency.p99!, 9);
-      expect(await value(page, `kpi-${v}-cost`)).toBeCloseTo(k.costPerRequest!, 12);
       expect(await value(page, `kpi-${v}-cost-per-correct`)).toBeCloseTo(k.costPerCorrect!, 12);
+    }
+    await expect(page.locator('[data-testid=comparisons] tbody tr[data-metric]').count()).resolves.toBe(results.comparisons.length);
+    for (const c of results.comparisons.filter((x) => x.insufficient)) {
+      await expect(page.getByTestId(`ci-${c.metric}`).textContent()).resolves.toBe('insufficient data');
     }
     await expect(page.locator('[data-testid=chart-latency] svg polyline').count()).resolves.toBe(2);
     await expect(page.locator('[data-testid=chart-accuracy] svg g.ci').count()).resolves.toBe(2);
     await expect(page.locator('[data-testid=chart-cost] svg rect[data-variant]').count()).resolves.toBe(4);
     await expect(page.locator('[data-testid=chart-share] svg path[data-series=share]').count()).resolves.toBe(1);
-    await expect(page.locator('[data-testid=comparisons] tbody tr[data-metric]').count()).resolves.toBe(results.comparisons.length);
-    await expect(page.getByTestId('rollout-status').textContent()).resolves.toBe('pending');
+    await expect(page.locator('[data-testid=chart-timeseries] svg polyline[data-variant]').count()).resolves.toBe(2);
+    expect(await chartOverflows(page)).toEqual([]);
+    expect(await distinctAxisLabels(page)).toBe(true);
+    // ISO-like dates only.
+    expect(await page.getByTestId('stage-started').textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
 
-    // Start: the plan's first stage share goes live.
-    await expect(page.getByTestId('action-start').isEnabled()).resolves.toBe(true);
-    await page.getByTestId('action-start').click();
-    await page.waitForFunction(() => document.getElementById('rollout-status')?.textContent === 'running');
-    expect(await dbState()).toEqual({ specs_share: TEST_PLAN_STAGES[0]!.share, status: 'running', current_stage: 0 });
-    await expect(page.getByTestId('exp-share').textContent()).resolves.toBe('5%');
+    await page.getByTestId('fixed-horizon').check();
+    await page.waitForFunction(() => document.getElementById('analysis-label')?.dataset.mode === 'fixed-horizon');
+    expect(await page.getByTestId('analysis-label').textContent()).toMatch(/^FIXED-HORIZON 95 % intervals, on request.*The gate does not use them/);
 
-    // Advance by hand: stage 1, 25 %.
-    await page.getByTestId('action-advance').click();
-    await page.waitForFunction(() => document.getElementById('exp-stage')?.dataset.value === '1');
-    expect(await dbState()).toEqual({ specs_share: TEST_PLAN_STAGES[1]!.share, status: 'running', current_stage: 1 });
-    await expect(page.getByTestId('exp-share').textContent()).resolves.toBe('25%');
-    await expect(page.locator('[data-testid=decision-log] tbody tr').count()).resolves.toBeGreaterThanOrEqual(2);
-    await expect(page.locator('[data-testid=chart-share] svg circle').count()).resolves.toBeGreaterThanOrEqual(3);
-
-    // An API error is shown as the API words it: resume while running is a conflict.
-    await page.evaluate(() => { (document.querySelector('[data-action=resume]') as HTMLButtonElement).disabled = false; });
-    await page.getByTestId('action-resume').click();
-    await page.getByTestId('error-banner').waitFor({ state: 'visible' });
-    await expect(page.getByTestId('error-text').textContent()).resolves.toMatch(/cannot resume.*CONFLICT/);
-    await page.locator('#error-close').click();
-
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'ops-console.png'), fullPage: true });
-
-    // Roll back needs a confirmation; cancelling changes nothing.
-    await page.getByTestId('action-rollback').click();
-    await page.getByTestId('confirm-cancel').click();
-    expect((await dbState()).status).toBe('running');
-    await page.getByTestId('action-rollback').click();
-    await page.getByTestId('confirm-ok').click();
-    await page.waitForFunction(() => document.getElementById('rollout-status')?.textContent === 'rolled_back');
-    const after = await dbState();
-    expect(after.status).toBe('rolled_back');
-    expect(after.specs_share).toBe(0);
-    await expect(page.getByTestId('exp-share').textContent()).resolves.toBe('0%');
-    await expect(page.getByTestId('gate-verdict').textContent()).resolves.toBe('manual-rollback');
-    expect((page as Page & { errors?: string[] }).errors!.filter((e) => !/409|Conflict/i.test(e))).toEqual([]);
+    // An interval outside what the metric can be is "insufficient data", table-driven in the page's own module.
+    // (A string, so the test's compiler leaves the browser's dynamic import alone.)
+    const verdicts = await page.evaluate(`import('/console/results-view.js').then(({ possibleInterval }) => [
+      possibleInterval({ metric: 'accuracy', difference: 'absolute', effect: 0.1, ci: [-0.987, 1.218] }),
+      possibleInterval({ metric: 'latencyP50', difference: 'relative', effect: 0.2, ci: [-2.63, 4.19] }),
+      possibleInterval({ metric: 'costPerCorrect', difference: 'relative', effect: -0.8, ci: [-1.088, -0.57] }),
+      possibleInterval({ metric: 'accuracy', difference: 'absolute', effect: 0.01, ci: [-0.04, 0.05] }),
+      possibleInterval({ metric: 'latencyP95', difference: 'relative', effect: -0.3, ci: [-0.5, -0.08] }),
+    ])`);
+    expect(verdicts).toEqual([false, false, false, true, true]);
+    expect(page.errors).toEqual([]);
     await page.context().close();
   });
 
-  it('shows a viewer the data but no rollout actions', async () => {
-    const page = await openAs('dev-viewer-key');
+  it('drives a rollout: create → plan preview → start → hold with reasons → override advance → roll back, all confirmed', async () => {
+    const page = await open('dev-admin-key');
+    // Create, with a name that would be markup if it were rendered as HTML.
+    await page.getByTestId('new-experiment').click();
+    await page.getByTestId('create-key').fill(FLOW);
+    await page.getByTestId('create-name').fill('<b>flow</b>');
+    await page.getByTestId('create-share').fill('0');
+    await page.getByTestId('create-ok').click();
+    await page.waitForSelector(`body[data-loaded="${FLOW}"]`);
+    await expect(page.getByTestId('exp-title').textContent()).resolves.toBe(`<b>flow</b> · ${FLOW}`);
+    await expect(page.locator('#exp-title b').count()).resolves.toBe(0);
+    await expect(page.getByTestId('rollout-status').textContent()).resolves.toBe('no plan');
+    await expect(page.getByTestId('gate-verdict').textContent()).resolves.toBe('not started');
+    expect(await page.getByTestId('gate-headline').textContent()).toContain('Start would begin stage 1 of 5 (1 %)');
+    // Before Start the preview runs by itself; with no traffic yet it says so.
+    await page.waitForSelector('[data-testid=plan-preview][data-state=done]');
+    expect(await page.getByTestId('plan-preview').textContent()).toContain('Insufficient data: no traffic observed yet');
+
+    // A short plan: 20 % → 50 % → ship, no minimum duration, 30 graded answers per arm.
+    await page.locator('[data-remove-stage="1"]').click();
+    await page.locator('[data-remove-stage="1"]').click();
+    for (const [i, share] of [[0, '20'], [1, '50']] as const) {
+      const row = page.locator(`[data-stage-row="${i}"]`);
+      await row.locator('[name=share]').fill(share);
+      await row.locator('[name=minutes]').fill('0');
+      await row.locator('[name=graded]').fill('30');
+    }
+    await page.getByTestId('preview-rate').fill('600');
+    await page.getByTestId('preview-plan').click();
+    await page.waitForSelector('[data-testid=plan-preview][data-state=done] [data-testid=preview-false-rollback]');
+    expect(await page.getByTestId('preview-hours').textContent()).toMatch(/\d/);
+    expect(await page.getByTestId('preview-false-rollback').textContent()).toMatch(/^\d+% \(\d+ of \d+ runs; 95 % CI \d+%–\d+%\)/);
+    expect(await page.getByTestId('preview-regression').textContent()).toMatch(/of \d+ runs/);
+    await page.getByTestId('save-plan').click();
+    await page.waitForFunction(() => document.getElementById('plan-source')?.textContent === '(saved)');
+    expect((await api<RolloutView>(`/api/experiments/${FLOW}/rollout`)).plan!.stages.map((s) => s.share)).toEqual([0.2, 0.5, 1]);
+    await expect(page.locator('[data-testid=stage-strip] li').count()).resolves.toBe(3);
+
+    // Start asks first; cancelling changes nothing.
+    expect(await page.getByTestId('action-start').getAttribute('data-kind')).toBe('primary');
+    await page.getByTestId('action-start').click();
+    expect(await confirm(page, 'cancel')).toMatch(/from 0 % to 20 % \(stage 1 of 3 \(20 %\)\)/);
+    expect((await dbState(FLOW)).status).toBe('pending');
+    await page.getByTestId('action-start').click();
+    await confirm(page, 'ok');
+    await page.waitForSelector('body[data-rollout-status="running"]');
+    expect(await dbState(FLOW)).toEqual({ specs_share: 0.2, status: 'running', current_stage: 0 });
+    await expect(page.getByTestId('exp-stage').textContent()).resolves.toBe('stage 1 of 3 (20 %)');
+    await expect(page.getByTestId('exp-status').textContent()).resolves.toBe('running');
+    await expect(page.locator('[data-testid=stage-strip] li[aria-current=step]').getAttribute('data-testid')).resolves.toBe('stage-1');
+
+    // Traffic short of the minimum: the gate holds and says what is missing.
+    await traffic(FLOW, { baseline: 40, specs: 10 });
+    await page.getByTestId('refresh').click();
+    await page.waitForFunction(() => /SPECS needs 20 more graded answers/.test(document.getElementById('gate-headline')?.textContent ?? ''));
+    const assessment = await api<AssessmentJson>(`/api/experiments/${FLOW}/rollout/assessment`);
+    expect(assessment.verdict).toBe('hold');
+    await expect(page.getByTestId('gate-verdict').textContent()).resolves.toBe('hold');
+    expect(await page.getByTestId('gate-headline').textContent()).toBe(assessment.headline);
+    expect(assessment.headline).toMatch(/^Holding: SPECS needs 20 more graded answers at 20 %; nothing is breached\.$/);
+    for (const g of assessment.guardrails) {
+      const row = page.locator(`[data-testid=gate-checks] tr[data-check="${g.name}"]`);
+      await expect(row.locator('[data-status]').getAttribute('data-status')).resolves.toBe(g.status);
+    }
+    expect(await page.locator('[data-testid=gate-checks] tr[data-check=accuracy] td').nth(1).textContent()).toBe('at most 2.00 pts below baseline');
+    expect(await page.getByTestId('progress-graded-specs').textContent()).toContain('10 of 30 — 20 more needed');
+
+    // Evaluate now: confirmed, and the hold lands in the decision log with reasons naming their metric.
+    await page.getByTestId('action-evaluate').click();
+    expect(await confirm(page, 'ok')).toContain('It would say: “Holding:');
+    await page.waitForSelector('[data-testid=decision-log] tbody tr[data-kind=decision] .verdict.hold');
+    const holdRow = page.locator('[data-testid=decision-log] tbody tr[data-kind=decision]').filter({ has: page.locator('.verdict.hold') });
+    const metrics = await holdRow.locator('li[data-metric]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.metric));
+    expect(metrics).toEqual(expect.arrayContaining(['samples', 'accuracy', 'errorRate']));
+    await expect(holdRow.locator('td').nth(1).textContent()).resolves.toBe('stage 1 of 3 (20 %)');
+
+    // Advance over a HOLD is an override: stated, not the primary button, and confirmed.
+    const advance = page.getByTestId('action-advance');
+    await expect(advance.textContent()).resolves.toBe('Override: advance to stage 2 of 3 (50 %)');
+    expect(await advance.getAttribute('data-kind')).toBe('override');
+    expect(await page.locator('#actions .btn.primary[data-action=advance]').count()).toBe(0);
+    await advance.click();
+    expect(await page.getByTestId('confirm-title').textContent()).toBe('Override the gate and advance?');
+    expect(await confirm(page, 'ok')).toMatch(/This overrides the gate, which says: “Holding: .*” SPECS share goes from 20 % to 50 %\./);
+    await page.waitForFunction(() => document.getElementById('exp-stage')?.textContent === 'stage 2 of 3 (50 %)');
+    expect(await dbState(FLOW)).toEqual({ specs_share: 0.5, status: 'running', current_stage: 1 });
+    await expect(page.locator('[data-testid=stage-strip] li[data-state=done]').count()).resolves.toBe(1);
+
+    // A share change by hand shows in the decision log with its reason, as text (user input: no markup).
+    await page.getByTestId('edit-share').click();
+    await page.getByTestId('share-input').fill('40');
+    await page.getByTestId('share-reason').fill('<img src=x onerror="window.__xss=1">');
+    await page.getByTestId('share-ok').click();
+    expect(await confirm(page, 'ok')).toContain('from 50 % to 40 %');
+    await page.waitForFunction(() => document.getElementById('exp-share')?.textContent === '40 %');
+    const shareRow = page.locator('[data-testid=decision-log] tbody tr[data-kind=share]').first();
+    await expect(shareRow.textContent()).resolves.toContain('share 50 % → 40 %');
+    await expect(shareRow.textContent()).resolves.toContain('<img src=x onerror="window.__xss=1">');
+    await expect(shareRow.textContent()).resolves.toContain('config-admin');
+    expect(await page.locator('#decision-body img, #audit-body img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    const audit = page.locator('[data-testid=audit-log] tbody tr[data-action=set-share]').first();
+    await expect(audit.locator('td').nth(3).textContent()).resolves.toContain('specsShare 50 %');
+    await expect(audit.locator('td').nth(4).textContent()).resolves.toContain('specsShare 40 %');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ops-console.png'), fullPage: true });
+    expect(await chartOverflows(page)).toEqual([]);
+
+    // Roll back asks first; cancelling changes nothing.
+    await page.getByTestId('action-rollback').click();
+    expect(await confirm(page, 'cancel')).toMatch(/from 40 % to 0 %/);
+    expect((await dbState(FLOW)).status).toBe('running');
+    await page.getByTestId('action-rollback').click();
+    await confirm(page, 'ok');
+    await page.waitForSelector('body[data-rollout-status="rolled_back"]');
+    expect(await dbState(FLOW)).toEqual({ specs_share: 0, status: 'rolled_back', current_stage: 1 });
+    await expect(page.getByTestId('exp-status').textContent()).resolves.toBe('rolled back');
+    await expect(page.getByTestId('exp-share').textContent()).resolves.toBe('0 %');
+    await expect(page.getByTestId('gate-verdict').textContent()).resolves.toBe('rolled back');
+    expect(await page.getByTestId('gate-headline').textContent()).toMatch(/^Rolled back at stage 2 of 3 \(50 %\): SPECS gets 0 %/);
+    await expect(page.locator('[data-testid=stage-strip] li[data-state=rolled-back]').getAttribute('data-testid')).resolves.toBe('stage-2');
+    // No traffic left to roll back: the console and the API agree.
+    expect(await page.getByTestId('action-rollback').isDisabled()).toBe(true);
+    expect((await send('POST', `/api/experiments/${FLOW}/rollout/rollback`)).status).toBe(409);
+    expect(await chartOverflows(page)).toEqual([]);
+    expect(page.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('keeps roll back available after a ship, and says shipped', async () => {
+    const key = 'e2e-ship';
+    expect((await send('POST', '/api/experiments', { key, specsShare: 0 })).status).toBe(201);
+    expect((await send('PUT', `/api/experiments/${key}/rollout/plan`, { stages: [{ share: 0.5, minDurationMs: 0, minGradedPerArm: 0 }, { share: 1 }] })).status).toBe(200);
+    expect((await send('POST', `/api/experiments/${key}/rollout/start`)).status).toBe(200);
+    expect((await send('POST', `/api/experiments/${key}/rollout/advance`)).status).toBe(200);
+    const page = await open('dev-admin-key', key);
+    await expect(page.getByTestId('exp-status').textContent()).resolves.toBe('shipped');
+    expect(await page.getByTestId('gate-headline').textContent()).toMatch(/^Shipped: .*SPECS gets 100 %/);
+    await expect(page.locator('[data-testid=stage-strip] li[data-state=done]').count()).resolves.toBe(2);
+    expect(await page.getByTestId('action-rollback').isEnabled()).toBe(true);
+    expect(await page.getByTestId('action-advance').isEnabled()).toBe(false);
+    await page.getByTestId('action-rollback').click();
+    expect(await confirm(page, 'ok')).toMatch(/from 100 % to 0 %/);
+    await page.waitForSelector('body[data-rollout-status="rolled_back"]');
+    expect(await dbState(key)).toMatchObject({ specs_share: 0, status: 'rolled_back' });
+    expect(page.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows a viewer the data but no actions and no editing', async () => {
+    const page = await open('dev-viewer-key', SEEDED);
     await expect(page.getByTestId('role-badge').textContent()).resolves.toBe('viewer');
-    await expect(page.getByTestId('kpi-specs-n').textContent()).resolves.toBe('500');
+    await expect(page.getByTestId('kpi-specs-n').isVisible()).resolves.toBe(true);
     await expect(page.getByTestId('actions').isVisible()).resolves.toBe(false);
     await expect(page.locator('[data-action]:visible').count()).resolves.toBe(0);
+    await expect(page.getByTestId('new-experiment').isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('edit-share').isVisible()).resolves.toBe(false);
+    await expect(page.locator('[data-testid=plan-editor] input:not([disabled])').count()).resolves.toBe(0);
+    expect(page.errors).toEqual([]);
     await page.context().close();
   });
 

@@ -46,6 +46,8 @@ function template(path: string, rng: Rng): unknown {
   if (path.endsWith('/v1/feedback')) return { requestId: pick(['00000000-0000-4000-8000-000000000000', 'nope', '']), correct: pick<unknown>([true, false, 'yes', 1]) };
   if (path.endsWith('/share')) return { specsShare: pick<unknown>([0.1, 0.5, ...NUMBERS, '0.5', null]) };
   if (path.endsWith('/rollout/plan')) return { stages: pick<unknown>([[], [{ share: 0.5 }, { share: 1 }], [{ share: 1 }], 'none', [{ share: 2 }], [{ share: 0.1, minDurationMs: -5 }, { share: 1 }]]), guardrails: pick<unknown>([{}, { alpha: 0.9 }, null, { errorRateMaxIncreasePts: 'x' }]) };
+  // Few runs: a preview is real simulation work.
+  if (path.endsWith('/rollout/preview')) return { ratePerMinute: pick<unknown>([60, 0, -1, 1e9, 'x', null]), runs: pick<unknown>([10, 0, 1000, 10.5]), plan: pick<unknown>([undefined, { stages: [{ share: 0.5, minDurationMs: 0, minGradedPerArm: 5 }, { share: 1 }] }, { stages: [] }]) };
   if (path.endsWith('/rollout/rollback')) return { reason: pick<unknown>(['fuzz', '', 'r'.repeat(500), 5]) };
   if (path === '/api/keys') return { name: pick(STRINGS), role: pick(['admin', 'viewer', 'service', 'root', '']) };
   if (path === '/api/experiments') return { key: pick(['fuzz-exp', 'constructor', 'BAD', '', 'k'.repeat(80)]), specsShare: pick<unknown>([0.5, ...NUMBERS]), specs: pick<unknown>([undefined, { strategy: 'specs', params: { n: pick<unknown>([8, 0, 1e9, 'x']) } }, { strategy: 'nope' }]) };

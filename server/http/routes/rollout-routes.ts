@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { experimentKeySchema } from '../../experiments';
+import { previewBodySchema } from '../../rollout/plan-preview';
 import { rolloutPlanSchema } from '../../rollout/rollout-plan';
 import type { RolloutService } from '../../rollout/rollout-service';
 import { actorOf, type RequireRole } from '../auth';
@@ -11,6 +12,8 @@ const rollbackBody = z.object({ reason: z.string().trim().min(1).max(200).option
 
 /**
  * GET  /api/experiments/:key/rollout                  plan, status, stage, share, decisions, share history (viewer)
+ * GET  /api/experiments/:key/rollout/assessment       what the gate thinks now, per stage, guardrail and check (viewer)
+ * POST /api/experiments/:key/rollout/preview          a plan's simulated outcomes at the observed traffic (admin)
  * PUT  /api/experiments/:key/rollout/plan             create or replace the plan (admin)
  * POST /api/experiments/:key/rollout/{start,advance,pause,resume,rollback,approve} (admin) → the rollout view
  * POST /api/experiments/:key/rollout/evaluate         run the gate now (admin) → the evaluation
@@ -23,6 +26,9 @@ export function createRolloutRouter(deps: { rollout: RolloutService; auth: Requi
   const base = '/api/experiments/:key/rollout';
 
   router.get(base, read, handle({ params: keyParams }, ({ params }) => rollout.get(params.key)));
+  router.get(`${base}/assessment`, read, handle({ params: keyParams }, ({ params }) => rollout.describe(params.key)));
+  // Admin only: a preview is seconds of CPU, not a read.
+  router.post(`${base}/preview`, admin, handle({ params: keyParams, body: previewBodySchema }, ({ params, body }) => rollout.preview(params.key, body)));
   router.put(
     `${base}/plan`,
     admin,
