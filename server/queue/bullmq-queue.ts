@@ -1,20 +1,11 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, TimeoutError, UnavailableError } from '../errors';
 import { createAdmission } from './admission';
+import { createProducerRedis, createRedis } from './redis';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 
 export const DECODE_QUEUE = 'decode';
-
-/** BullMQ needs maxRetriesPerRequest: null on every connection it blocks on (workers, event streams). */
-export const createRedis = (url: string): Redis => new IORedis(url, { maxRetriesPerRequest: null });
-
-/**
- * The producer's connection fails fast instead: with Redis down, an add must become a 503 at
- * once, not a request that hangs while ioredis queues commands for a server that is gone.
- */
-const createProducerRedis = (url: string): Redis => new IORedis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
 
 interface Pending {
   resolve: (r: SolveOutcome) => void;

@@ -3,3 +3,4 @@ export * from './clock';
 export * from './decode-processor';
 export * from './in-process-queue';
 export * from './bullmq-queue';
+export * from './redis';

@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedis } from '../queue/redis';
 import type { RolloutService } from './rollout-service';
 
 export const GATE_QUEUE = 'rollout-gate';
@@ -38,7 +39,7 @@ export interface GateEvaluatorDeps {
  */
 export function createGateEvaluatorJob(deps: GateEvaluatorDeps): GateEvaluatorJob {
   const name = deps.queueName ?? GATE_QUEUE;
-  const connect = (): Redis => new IORedis(deps.redisUrl, { maxRetriesPerRequest: null });
+  const connect = (): Redis => createRedis(deps.redisUrl);
   const queueConnection = connect();
   const queue = new Queue<GateJob>(name, {
     connection: queueConnection,

@@ -6,7 +6,9 @@ import type { ExperimentsService } from '../experiments';
 import { createGateEvaluatorJob, type GateEvaluatorJob } from './gate-evaluator-job';
 import { createRolloutRepository } from './rollout-repository';
 import { createRolloutService, type RolloutService } from './rollout-service';
-import { createWebhookNotifier } from './webhooks';
+import type { WebhookNotifier } from './webhook-delivery';
+import { createQueuedWebhookNotifier } from './webhook-queue';
+import { createInProcessWebhookNotifier } from './webhooks';
 
 export interface RolloutModule {
   rollout: RolloutService;
@@ -25,9 +27,17 @@ export function createRolloutModule(deps: {
   clock: () => number;
 }): RolloutModule {
   const { config, pool, experiments, kpi, logger, clock } = deps;
-  const webhooks = createWebhookNotifier({ urls: config.rollout.webhookUrls, logger: logger.child({ component: 'rollout-webhooks' }) });
+  const repo = createRolloutRepository({ pool });
+  const webhookOptions = {
+    urls: config.rollout.webhookUrls,
+    onSettled: (decisionId: string, status: string) => repo.setWebhookStatus(decisionId, status),
+    logger: logger.child({ component: 'rollout-webhooks' }),
+  };
+  const webhooks: WebhookNotifier = config.redis.url
+    ? createQueuedWebhookNotifier({ ...webhookOptions, redisUrl: config.redis.url, prefix: config.redis.queuePrefix })
+    : createInProcessWebhookNotifier(webhookOptions);
   const rollout = createRolloutService({
-    repo: createRolloutRepository({ pool }),
+    repo,
     experiments,
     kpi,
     webhooks,
@@ -60,8 +70,10 @@ export function createRolloutModule(deps: {
     async close() {
       if (timer) clearInterval(timer);
       await job?.close();
-      // Give in-flight webhooks a moment, but never hold shutdown hostage to a slow receiver.
+      // Give in-flight webhooks a moment, but never hold shutdown hostage to a slow receiver
+      // (queued ones are not lost: another process, or the next start, delivers them).
       await Promise.race([rollout.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await webhooks.close();
     },
   };
 }

@@ -11,7 +11,7 @@ import { describeAssessment, type AssessmentJson } from './rollout-assessment';
 import { createKeyedLock } from './keyed-lock';
 import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
 import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
-import type { WebhookNotifier } from './webhooks';
+import type { WebhookNotifier } from './webhook-delivery';
 
 export type Clock = () => number;
 
@@ -155,8 +155,9 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       webhookStatus: notify ? 'pending' : 'skipped: unchanged hold',
     });
     if (notify) {
-      const p = webhooks
-        .notify({
+      // Not awaited: the decision stands whatever the receivers do; the notifier writes the status.
+      const p = webhooks.notify(
+        {
           type: `rollout.${d.verdict}`,
           experiment: plan.experimentKey,
           decisionId: decision.id,
@@ -166,9 +167,9 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
           actor: d.actor,
           reasons: d.reasons,
           metrics: d.metrics,
-        })
-        .then((status) => repo.setWebhookStatus(decision.id, status))
-        .catch((err: unknown) => logger.warn({ err, decisionId: decision.id }, 'could not record webhook status'));
+        },
+        decision.id,
+      );
       pending.add(p);
       void p.finally(() => pending.delete(p));
     }

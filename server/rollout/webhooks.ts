@@ -1,93 +1,56 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-
-/**
- * Rollout notifications: POST JSON to every configured URL, with a per-attempt
- * timeout and retries with backoff. `notify` never throws and is not awaited on
- * the decision path: the caller records the returned status when it settles.
- */
-export interface WebhookNotifier {
-  /** Resolves to a summary status ('delivered', 'failed …', 'partial …', 'no-webhooks'); never rejects. */
-  notify(event: WebhookEvent): Promise<string>;
-  /** Resolves when every delivery started so far has settled (tests, graceful shutdown). */
-  idle(): Promise<void>;
-}
-
-export interface WebhookEvent {
-  type: string;
-  [field: string]: unknown;
-}
-
-export interface WebhookOptions {
-  urls: readonly string[];
-  /** When set, `X-Specs-Signature: sha256=<hex HMAC of the body>` is sent. */
-  secret?: string;
-  timeoutMs?: number;
-  /** Retries after the first attempt. */
-  retries?: number;
-  backoffMs?: number;
-  fetchImpl?: typeof fetch;
-  logger: Logger;
-}
-
-export const SIGNATURE_HEADER = 'x-specs-signature';
-
-export function signBody(secret: string, body: string): string {
-  return `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
-}
+import { attemptDelivery, deliverySettings, deliveryStatus, WEBHOOK_DEFAULTS, type WebhookNotifier, type WebhookOptions } from './webhook-delivery';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier {
-  const { urls, secret, logger } = options;
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const retries = options.retries ?? 3;
-  const backoffMs = options.backoffMs ?? 500;
-  const doFetch = options.fetchImpl ?? fetch;
+/**
+ * Webhooks without Redis: retries with backoff in this process's memory. A restart loses
+ * the deliveries still retrying (their decision keeps webhook_status 'pending'); with Redis
+ * the platform uses the BullMQ notifier (webhook-queue.ts) instead, which loses none.
+ */
+export function createInProcessWebhookNotifier(options: WebhookOptions & { logger: Logger }): WebhookNotifier {
+  const { urls, logger } = options;
+  const settings = deliverySettings(options);
+  const retries = options.retries ?? WEBHOOK_DEFAULTS.retries;
+  const backoffMs = options.backoffMs ?? WEBHOOK_DEFAULTS.backoffMs;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function deliverOne(url: string, body: string, deliveryId: string, type: string): Promise<{ ok: boolean; detail: string }> {
-    let last = '';
-    for (let attempt = 0; attempt <= retries; attempt++) {
+  async function deliverOne(url: string, event: Parameters<WebhookNotifier['notify']>[0], deliveryId: string) {
+    let last = { ok: false, retriable: true, detail: '' };
+    for (let attempt = 0; attempt <= retries && last.retriable; attempt++) {
       if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
-      try {
-        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-specs-event': type, 'x-specs-delivery': deliveryId };
-        if (secret) headers[SIGNATURE_HEADER] = signBody(secret, body);
-        const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-        // Drain the body so the socket is released.
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) return { ok: true, detail: `HTTP ${res.status}` };
-        last = `HTTP ${res.status}`;
-        // Client errors other than 408/429 will not improve on retry.
-        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) break;
-      } catch (err) {
-        last = (err as Error).name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (err as Error).message;
-      }
+      last = await attemptDelivery(url, event, deliveryId, settings);
+      if (last.ok) break;
     }
-    return { ok: false, detail: last };
+    return { url, ...last };
   }
 
-  async function deliver(event: WebhookEvent): Promise<string> {
-    if (urls.length === 0) return 'no-webhooks';
-    const body = JSON.stringify(event);
+  async function deliver(event: Parameters<WebhookNotifier['notify']>[0], decisionId: string): Promise<void> {
     const deliveryId = crypto.randomUUID();
-    const results = await Promise.all(urls.map((u) => deliverOne(u, body, deliveryId, event.type)));
-    const failed = results.map((r, i) => ({ ...r, url: urls[i]! })).filter((r) => !r.ok);
-    if (failed.length > 0) logger.warn({ type: event.type, failed }, 'webhook delivery failed');
-    if (failed.length === 0) return 'delivered';
-    const detail = failed.map((f) => `${f.url}: ${f.detail}`).join('; ');
-    return (failed.length === urls.length ? `failed: ${detail}` : `partial ${urls.length - failed.length}/${urls.length}: ${detail}`).slice(0, 500);
+    let status: string;
+    try {
+      const results = await Promise.all(urls.map((u) => deliverOne(u, event, deliveryId)));
+      const failed = results.filter((r) => !r.ok);
+      if (failed.length > 0) logger.warn({ type: event.type, failed }, 'webhook delivery failed');
+      status = deliveryStatus(urls, failed);
+    } catch (err) {
+      status = `failed: ${(err as Error).message}`;
+    }
+    await options.onSettled(decisionId, status).catch((err: unknown) => logger.warn({ err, decisionId }, 'could not record webhook status'));
   }
 
   return {
-    notify(event) {
-      const p = deliver(event).catch((err: unknown) => `failed: ${(err as Error).message}`);
+    async notify(event, decisionId) {
+      const p = deliver(event, decisionId);
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
-      return p;
     },
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    async close() {
+      await this.idle();
     },
   };
 }

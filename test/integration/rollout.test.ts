@@ -20,7 +20,8 @@ import { createGateEvaluatorJob } from '../../server/rollout/gate-evaluator-job'
 import type { RolloutPlanInput } from '../../server/rollout/rollout-plan';
 import { createRolloutRepository } from '../../server/rollout/rollout-repository';
 import { createRolloutService, type RolloutService } from '../../server/rollout/rollout-service';
-import { createWebhookNotifier, SIGNATURE_HEADER, signBody } from '../../server/rollout/webhooks';
+import { SIGNATURE_HEADER, signBody, type WebhookNotifier } from '../../server/rollout/webhook-delivery';
+import { createQueuedWebhookNotifier } from '../../server/rollout/webhook-queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
 import { insertTraffic, measureRealShapes, scenarioFrom, type MeasuredShapes, type Scenario } from './rollout-scenario-support';
 
@@ -42,6 +43,7 @@ let redis: TestRedis;
 let shapes: MeasuredShapes;
 let experiments: ExperimentsService;
 let rollout: RolloutService;
+let webhooks: WebhookNotifier;
 let now = Date.parse('2026-03-02T08:00:00Z');
 const clock = () => now;
 const hooks: { body: Record<string, unknown>; signature: string | undefined; raw: string }[] = [];
@@ -63,12 +65,24 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
   experiments = createExperimentsService({ repo: createExperimentsRepository(db.prisma) });
   const kpi = createKpiService({ repo: createKpiRepository({ pool: db.pool }), clock, cache: false });
-  const webhooks = createWebhookNotifier({ urls: [url], secret: SECRET, timeoutMs: 5000, retries: 2, backoffMs: 50, logger });
-  rollout = createRolloutService({ repo: createRolloutRepository({ pool: db.pool }), experiments, kpi, webhooks, clock, logger });
+  const repo = createRolloutRepository({ pool: db.pool });
+  webhooks = createQueuedWebhookNotifier({
+    urls: [url],
+    secret: SECRET,
+    timeoutMs: 5000,
+    retries: 2,
+    backoffMs: 50,
+    onSettled: (id, status) => repo.setWebhookStatus(id, status),
+    redisUrl: redis.url,
+    prefix: redis.queuePrefix,
+    logger,
+  });
+  rollout = createRolloutService({ repo, experiments, kpi, webhooks, clock, logger });
 });
 
 afterAll(async () => {
   await rollout?.idle();
+  await webhooks?.close();
   await new Promise((r) => hookServer?.close(r));
   await redis?.cleanup();
   await db?.drop();
