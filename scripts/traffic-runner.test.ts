@@ -1,4 +1,4 @@
-import { quantile, runTraffic, summarize, type RequestResult } from './traffic-runner';
+import { formatSummary, plainDecimal, quantile, runTraffic, summarize, type RequestResult } from './traffic-runner';
 
 const r = (over: Partial<RequestResult>): RequestResult => ({ status: 200, variant: 'baseline', correct: true, latencyMs: 10, rttMs: 11, costUsd: 0.001, ...over });
 
@@ -46,5 +46,33 @@ describe('traffic runner', () => {
     expect(report.completed).toBe(report.sent);
     expect(bodies[0]).toMatchObject({ question: '1+2', reference: 3 });
     expect(report.variants.reduce((s, v) => s + v.n, 0)).toBe(report.sent);
+  });
+
+  it.each([
+    [8.563e-5, '0.0000856'],
+    [0.00256, '0.00256'],
+    [12.345, '12.3'],
+    [0, '0'],
+    [1234.5, '1235'],
+  ])('plainDecimal(%p) = %s', (x, expected) => {
+    expect(plainDecimal(x)).toBe(expected);
+  });
+
+  it('prints units in the headers and costs as plain decimals', () => {
+    const text = formatSummary({ sent: 2, completed: 2, failed: 0, shed: 0, durationS: 1, byStatus: { 200: 2 }, variants: summarize([r({ costUsd: 8.563e-5 }), r({ costUsd: 8.563e-5 })]) });
+    expect(text).toMatch(/latency mean ms/);
+    expect(text).toMatch(/cost\/request USD/);
+    expect(text).toContain('0.0000856');
+    expect(text).not.toMatch(/\de-\d/);
+  });
+
+  it('stops early when shouldStop says so', async () => {
+    let calls = 0;
+    const fetchImpl = (async () => {
+      calls++;
+      return new Response(JSON.stringify({ variant: 'specs', correct: true, latencyMs: 1, costUsd: 0 }), { status: 200 });
+    }) as typeof fetch;
+    const report = await runTraffic({ url: 'http://x', key: 'k', rps: 1000, durationS: 10, problems: [{ question: '1+2', answer: 3 }], fetchImpl, shouldStop: () => calls >= 3 });
+    expect(report.sent).toBeLessThan(10);
   });
 });

@@ -60,6 +60,8 @@ export interface TrafficOptions {
   /** Per-request client timeout (ms). */
   timeoutMs?: number;
   onProgress?: (p: { elapsedS: number; sent: number; completed: number; failed: number; inFlight: number }) => void;
+  /** Checked before each request: true ends the run early (requests in flight still finish). */
+  shouldStop?: () => boolean;
   progressIntervalMs?: number;
   fetchImpl?: typeof fetch;
   now?: () => number;
@@ -116,26 +118,36 @@ export function summarize(results: readonly RequestResult[]): VariantSummary[] {
     });
 }
 
-const fmt = (x: number | null, digits = 1) => (x === null ? '-' : x.toFixed(digits));
+/** A plain decimal with `significant` digits, never exponent notation (0.0000856, not 8.56e-5). */
+export function plainDecimal(x: number, significant = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const digits = Math.min(12, Math.max(0, significant - 1 - Math.floor(Math.log10(Math.abs(x)))));
+  return x.toFixed(digits);
+}
+
+const ms = (x: number | null) => (x === null ? '-' : x.toFixed(1));
 
 export function formatSummary(report: TrafficReport): string {
-  const head = ['variant', 'n', 'errors', 'accuracy', 'lat mean', 'lat p50', 'lat p95', 'cost/req $', 'cost total $'];
+  const head = ['variant', 'requests', 'errors', 'accuracy (graded)', 'latency mean ms', 'p50 ms', 'p95 ms', 'cost/request USD', 'cost total USD'];
   const rows = report.variants.map((v) => [
     v.variant,
     String(v.n),
     String(v.errors),
-    v.accuracy === null ? '-' : `${(v.accuracy * 100).toFixed(1)}% (${v.graded})`,
-    fmt(v.latencyMean),
-    fmt(v.latencyP50),
-    fmt(v.latencyP95),
-    v.costMean === null ? '-' : v.costMean.toExponential(3),
-    v.costTotal.toExponential(3),
+    v.accuracy === null ? '-' : `${(v.accuracy * 100).toFixed(1)} % (${v.graded})`,
+    ms(v.latencyMean),
+    ms(v.latencyP50),
+    ms(v.latencyP95),
+    v.costMean === null ? '-' : plainDecimal(v.costMean),
+    plainDecimal(v.costTotal),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  // Text left, numbers right, as people read tables.
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const statuses = Object.entries(report.byStatus).map(([code, n]) => `${code === '0' ? 'no response' : code} × ${n}`).join(', ');
   return [
-    `sent ${report.sent}, completed ${report.completed}, failed ${report.failed}, shed ${report.shed} in ${report.durationS.toFixed(1)} s; status ${JSON.stringify(report.byStatus)}`,
-    'latency = server-reported total ms (received → finished)',
+    `sent ${report.sent}, completed ${report.completed}, failed ${report.failed}, shed ${report.shed} in ${report.durationS.toFixed(1)} s (HTTP status: ${statuses || 'none'})`,
+    'latency = server-reported ms from request received to answer (queue wait included); cost = model tokens priced in USD',
     line(head),
     ...rows.map(line),
   ].join('\n');
@@ -200,7 +212,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficReport> {
       const due = started + (i * 1000) / opts.rps;
       const wait = due - now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      if (now() - started > opts.durationS * 1000) break;
+      if (now() - started > opts.durationS * 1000 || opts.shouldStop?.()) break;
       if (inFlight >= maxInFlight) {
         shed++;
         continue;

@@ -1,7 +1,7 @@
 /**
  * The one way our CLIs read their arguments: node:util parseArgs in strict mode, `--help`
  * prints the usage and exits 0 before any work, an unknown or malformed flag is a one-line
- * error and exit code 2, and every failure after parsing is a one-line message (exit 1)
+ * error naming it and exit code 2, and every failure after parsing is a one-line message (exit 1)
  * instead of a stack.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -14,6 +14,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export interface CliSpec<O extends Options> {
   /** `npm run <name>` */
   name: string;
+  /** How a person invokes it, when not `npm run <name>` (e.g. `npm start`). */
+  command?: string;
   /** Usage lines after "usage: npm run <name> --"; flags described one per line. */
   usage: string;
   options: O;
@@ -28,7 +30,8 @@ export function parseCli<O extends Options>(spec: CliSpec<O>, argv: string[] = p
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals ?? false });
   } catch (err) {
-    process.stderr.write(`${spec.name}: ${(err as Error).message}\n${usageText(spec)}`);
+    // One line: what was wrong and where the usage is, not the usage itself.
+    process.stderr.write(`${spec.name}: ${(err as Error).message} (${invocation(spec)} -- --help lists the options)\n`);
     process.exit(2);
   }
   if ((parsed.values as { help?: boolean }).help) {
@@ -38,7 +41,9 @@ export function parseCli<O extends Options>(spec: CliSpec<O>, argv: string[] = p
   return parsed;
 }
 
-export const usageText = (spec: { name: string; usage: string }): string => `usage: npm run ${spec.name} -- ${spec.usage.trim()}\n`;
+const invocation = (spec: { name: string; command?: string }): string => spec.command ?? `npm run ${spec.name}`;
+
+export const usageText = (spec: { name: string; command?: string; usage: string }): string => `usage: ${invocation(spec)} -- ${spec.usage.trim()}\n`;
 
 /** A numeric flag: undefined when absent, a CliError naming the flag when malformed or out of range. */
 export function numberArg(name: string, raw: unknown, o: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {

@@ -233,7 +233,15 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
           if (server) {
             const s = server;
             await new Promise<void>((resolve) => {
-              s.close(() => resolve());
+              // A keep-alive connection whose request finishes after close() would otherwise stay
+              // open for keepAliveTimeout (65 s) and hold the shutdown: close each as it goes idle.
+              const sweep = setInterval(() => s.closeIdleConnections(), 100);
+              const deadline = setTimeout(() => s.closeAllConnections(), config.solveTimeoutMs + 5_000);
+              s.close(() => {
+                clearInterval(sweep);
+                clearTimeout(deadline);
+                resolve();
+              });
               s.closeIdleConnections();
             });
           }

@@ -150,6 +150,8 @@ export function relocatedDataDir(configured: string, sharedRoot: string): string
 }
 
 function prepareDataDir(dir: string, runAs: RunAs): boolean {
+  // Parents traversable (a recursive mkdir would give them the data folder's 0700), the data folder private.
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chownSync(dir, runAs.uid, runAs.gid);
   return canUseDir(dir, runAs);
@@ -175,9 +177,10 @@ export async function resolveLayout(options: { dir: string; logger?: Logger; sha
     return at(configured, binaries);
   }
   const createdHere = !fs.existsSync(configured);
+  const parentCreated = !fs.existsSync(path.dirname(configured));
   if (prepareDataDir(configured, runAs)) return at(configured, binaries);
   // Out of reach (a private parent folder): leave nothing behind and use the shared folder.
-  if (createdHere) fs.rmSync(configured, { recursive: true, force: true });
+  if (createdHere) fs.rmSync(parentCreated ? path.dirname(configured) : configured, { recursive: true, force: true });
   sharedFolder(sharedRoot);
   if (!prepareDataDir(relocated, runAs)) throw new SetupError(`the postgres OS user cannot use ${relocated}; set EMBEDDED_PG_DIR to a folder it can reach, or DATABASE_URL`);
   options.logger?.info({ configured, dataDir: relocated }, 'embedded Postgres data placed where the postgres OS user can reach it');

@@ -115,6 +115,7 @@ function pidGone(pid: number): boolean {
 function initdb(layout: EmbeddedLayout, logger?: Logger): void {
   const { dataDir, runAs } = layout;
   logger?.info({ dataDir }, 'initialising the embedded Postgres cluster');
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (runAs) fs.chownSync(dataDir, runAs.uid, runAs.gid);
   const pwDir = fs.mkdtempSync(path.join(os.tmpdir(), 'specs-pg-'));

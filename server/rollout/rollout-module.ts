@@ -47,6 +47,8 @@ export function createRolloutModule(deps: {
   });
   let job: GateEvaluatorJob | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // The timer's evaluation in progress: close() waits for it, so it never runs on a closed pool.
+  let evaluating: Promise<unknown> | undefined;
   return {
     rollout,
     async startGate() {
@@ -62,13 +64,18 @@ export function createRolloutModule(deps: {
       } else {
         // Single process without Redis: a plain timer; evaluations of one experiment are serialised by the service.
         timer = setInterval(() => {
-          rollout.evaluateAll().catch((err: unknown) => logger.error({ err }, 'rollout evaluation failed'));
+          if (evaluating) return;
+          evaluating = rollout
+            .evaluateAll()
+            .catch((err: unknown) => logger.error({ err }, 'rollout evaluation failed'))
+            .finally(() => (evaluating = undefined));
         }, config.rollout.evalIntervalMs);
         timer.unref();
       }
     },
     async close() {
       if (timer) clearInterval(timer);
+      await evaluating;
       await job?.close();
       // Give in-flight webhooks a moment, but never hold shutdown hostage to a slow receiver
       // (queued ones are not lost: another process, or the next start, delivers them).
