@@ -5,7 +5,7 @@
  * console and the Grafana SQL (the SQL fragments below).
  *
  *   ok       the user got an answer.
- *   error    the request failed; the user got none.
+ *   error    the request failed, or its client hung up before it was decoded; the user got none.
  *   timeout  the answer came after the deadline (or never); the user got none in time.
  *
  * - Accuracy: errors and timeouts are never correct. A failed request that carries a

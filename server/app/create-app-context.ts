@@ -23,6 +23,10 @@ import {
   createDecodeProcessor,
   createInProcessQueue,
   createRedis,
+  createProducerRedis,
+  createRedisAbandoned,
+  createInMemoryAbandoned,
+  type AbandonedRequests,
   wallClockMs,
   type Clock,
   type DecodeQueue,
@@ -117,8 +121,27 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       writer = await telemetry.createWriter();
       cleanup(() => writer?.close());
     }
+    // Jobs whose client hung up: marked by the API, skipped by the worker (Redis shares them across processes).
+    const abandonedTtlMs = config.solveTimeoutMs + 60_000;
+    let abandoned: AbandonedRequests;
+    if (redisUrl) {
+      const abandonedRedis = createProducerRedis(redisUrl);
+      abandonedRedis.on('error', (err) => logger.debug({ err: err.message }, 'abandoned-jobs connection error'));
+      cleanup(() => abandonedRedis.disconnect());
+      abandoned = createRedisAbandoned({ redis: abandonedRedis, prefix: config.redis.queuePrefix, ttlMs: abandonedTtlMs });
+    } else {
+      abandoned = createInMemoryAbandoned({ ttlMs: abandonedTtlMs });
+    }
     const process = decoder && writer
-      ? createDecodeProcessor({ decoder, writeRow: writer.write.bind(writer), costUsd: telemetry.costUsd, logger, clock, observe: (v, s, ms) => metrics.observeRequest(v, s, ms) })
+      ? createDecodeProcessor({
+          decoder,
+          writeRow: writer.write.bind(writer),
+          costUsd: telemetry.costUsd,
+          logger,
+          clock,
+          abandoned,
+          observe: (v, s, ms) => metrics.observeRequest(v, s, ms),
+        })
       : undefined;
 
     let worker: DecodeWorker | undefined;
@@ -132,8 +155,23 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
     let assigner: Assigner | undefined;
     if (role !== 'worker') {
       queue = redisUrl
-        ? await createBullDecodeQueue({ redisUrl, prefix: config.redis.queuePrefix, logger, maxPending: config.queue.maxPending, onDepth: (d) => metrics.setQueueDepth(d) })
-        : createInProcessQueue({ process: process!, concurrency: config.worker.concurrency, maxPending: config.queue.maxPending, onDepth: (d) => metrics.setQueueDepth(d) });
+        ? await createBullDecodeQueue({
+            redisUrl,
+            prefix: config.redis.queuePrefix,
+            logger,
+            maxPending: config.queue.maxPending,
+            onDepth: (d) => metrics.setQueueDepth(d),
+            abandoned,
+            clock,
+          })
+        : createInProcessQueue({
+            process: process!,
+            concurrency: config.worker.concurrency,
+            maxPending: config.queue.maxPending,
+            onDepth: (d) => metrics.setQueueDepth(d),
+            abandoned,
+            clock,
+          });
       cleanup(() => queue?.close());
 
       await experiments.refresh();

@@ -52,6 +52,13 @@ export class TimeoutError extends AppError {
   }
 }
 
+/** The client closed the connection before its answer (nginx's 499): nobody reads the response. */
+export class ClientGoneError extends AppError {
+  constructor(message: string) {
+    super('CLIENT_GONE', message, 499);
+  }
+}
+
 export class UnavailableError extends AppError {
   constructor(
     message: string,

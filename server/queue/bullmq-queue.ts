@@ -1,6 +1,8 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { AppError, TimeoutError, UnavailableError } from '../errors';
+import { AppError, ClientGoneError, TimeoutError, UnavailableError } from '../errors';
+import type { AbandonedRequests } from './abandonment';
+import { wallClockMs } from './clock';
 import { createAdmission } from './admission';
 import { createProducerRedis, createRedis } from './redis';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
@@ -26,7 +28,11 @@ export async function createBullDecodeQueue(deps: {
   maxPending: number;
   onDepth?: (depth: number) => void;
   depthIntervalMs?: number;
+  /** Where jobs whose client has left are marked for the workers (Redis-backed). */
+  abandoned?: AbandonedRequests;
+  clock?: () => number;
 }): Promise<DecodeQueue> {
+  const clock = deps.clock ?? wallClockMs;
   const connection = createProducerRedis(deps.redisUrl);
   connection.on('error', (err) => deps.logger.debug({ err: err.message }, 'queue connection error'));
   const admission = createAdmission({ maxPending: deps.maxPending });
@@ -72,7 +78,7 @@ export async function createBullDecodeQueue(deps: {
 
   return {
     mode: 'bullmq',
-    enqueueAndWait(job, timeoutMs) {
+    enqueueAndWait(job, timeoutMs, clientGone) {
       if (closed) return Promise.reject(new UnavailableError('queue is shutting down'));
       let release: () => void;
       try {
@@ -87,6 +93,16 @@ export async function createBullDecodeQueue(deps: {
         }, timeoutMs);
         // Registered before the add: a fast worker may complete before add() resolves.
         pending.set(job.requestId, { resolve, reject, timer });
+        clientGone?.addEventListener(
+          'abort',
+          () => {
+            if (!pending.delete(job.requestId)) return;
+            clearTimeout(timer);
+            deps.abandoned?.mark(job.requestId, clock()).catch((err: unknown) => deps.logger.debug({ err: (err as Error).message }, 'could not mark an abandoned job'));
+            reject(new ClientGoneError(`request ${job.requestId}: the client has gone`));
+          },
+          { once: true },
+        );
         queue.add('solve', job, { jobId: job.requestId }).catch((err: unknown) => {
           pending.delete(job.requestId);
           clearTimeout(timer);

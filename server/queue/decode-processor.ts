@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { gradedCorrect, type Outcome } from '../analysis/outcome';
 import type { RequestLogRow } from '../telemetry/request-log-row';
-import { AppError, TimeoutError } from '../errors';
+import { AppError, ClientGoneError, TimeoutError } from '../errors';
+import type { AbandonedRequests } from './abandonment';
 import type { Clock } from './clock';
 import type { DecodeJob, DecoderLike, SolveOutcome, UsageLike } from './types';
 
@@ -17,6 +18,8 @@ export interface ProcessorDeps {
   observe?: (variant: string, status: Outcome, latencyMs: number) => void;
   logger: Logger;
   clock: Clock;
+  /** Requests whose client has left; absent: every job is decoded. */
+  abandoned?: AbandonedRequests;
 }
 
 export class DecodeFailedError extends AppError {
@@ -37,10 +40,11 @@ const NO_USAGE: UsageLike = {
  * BullMQ worker and the in-process queue, so both log identically; the API never writes
  * request_log itself. What a failure or a late answer means is outcome.ts's to say:
  * an error is logged with what it spent; an answer after the deadline is a timeout at the
- * deadline; a job whose deadline passed before it started is not decoded at all.
+ * deadline; a job whose deadline passed before it started, or whose client has left, is not
+ * decoded at all.
  */
 export function createDecodeProcessor(deps: ProcessorDeps): (job: DecodeJob) => Promise<SolveOutcome> {
-  const { decoder, writeRow, costUsd, observe, logger, clock } = deps;
+  const { decoder, writeRow, costUsd, observe, logger, clock, abandoned } = deps;
   return async (job) => {
     const startedAt = clock();
     const log = (status: Outcome, finishedAt: number, usage: UsageLike, fields: Partial<LogRow>): LogRow => {
@@ -89,6 +93,15 @@ export function createDecodeProcessor(deps: ProcessorDeps): (job: DecodeJob) => 
       // The client has had its 504: decoding now would spend compute nobody receives.
       log('timeout', startedAt, NO_USAGE, { error: 'deadline passed before decoding started' });
       throw new TimeoutError(`request ${job.requestId} expired in the queue`);
+    }
+    if (abandoned && startedAt - job.receivedAt >= abandoned.lookupAfterWaitMs) {
+      // A failed lookup decodes the job: wasted compute is better than a request never answered.
+      const leftAt = await abandoned.leftAt(job.requestId).catch(() => null);
+      if (leftAt !== null) {
+        const waited = Math.round(leftAt - job.receivedAt);
+        log('error', startedAt, NO_USAGE, { error: `client disconnected after ${waited} ms, before decoding started; not decoded` });
+        throw new ClientGoneError(`request ${job.requestId}: the client has gone`);
+      }
     }
     let result;
     try {

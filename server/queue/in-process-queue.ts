@@ -1,5 +1,7 @@
-import { TimeoutError, UnavailableError } from '../errors';
+import { ClientGoneError, TimeoutError, UnavailableError } from '../errors';
+import type { AbandonedRequests } from './abandonment';
 import { createAdmission } from './admission';
+import { wallClockMs } from './clock';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 
 /**
@@ -12,7 +14,11 @@ export function createInProcessQueue(deps: {
   /** Solves queued or running before load is shed (503). */
   maxPending: number;
   onDepth?: (depth: number) => void;
+  /** Shared with the processor, which skips the jobs marked here. */
+  abandoned?: AbandonedRequests;
+  clock?: () => number;
 }): DecodeQueue {
+  const clock = deps.clock ?? wallClockMs;
   const admission = createAdmission({ maxPending: deps.maxPending });
   const waiting: { job: DecodeJob; done: (r: Promise<SolveOutcome>) => void }[] = [];
   let active = 0;
@@ -36,7 +42,7 @@ export function createInProcessQueue(deps: {
 
   return {
     mode: 'in-process',
-    enqueueAndWait(job, timeoutMs) {
+    enqueueAndWait(job, timeoutMs, clientGone) {
       if (closed) return Promise.reject(new UnavailableError('queue is shutting down'));
       let release: () => void;
       try {
@@ -47,6 +53,15 @@ export function createInProcessQueue(deps: {
       // The slot is held until the job itself ends (a timed-out waiter's job still runs).
       return new Promise<SolveOutcome>((resolve, reject) => {
         const timer = setTimeout(() => reject(new TimeoutError(`no result within ${timeoutMs} ms`, { requestId: job.requestId })), timeoutMs);
+        clientGone?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            void deps.abandoned?.mark(job.requestId, clock());
+            reject(new ClientGoneError(`request ${job.requestId}: the client has gone`));
+          },
+          { once: true },
+        );
         waiting.push({
           job,
           done: (run) => {

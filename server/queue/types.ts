@@ -72,8 +72,12 @@ export interface SolveOutcome {
 
 export interface DecodeQueue {
   readonly mode: 'bullmq' | 'in-process';
-  /** Resolves with the worker's outcome, or rejects with a TimeoutError after `timeoutMs` (the job still runs and is logged). */
-  enqueueAndWait(job: DecodeJob, timeoutMs: number): Promise<SolveOutcome>;
+  /**
+   * Resolves with the worker's outcome, or rejects with a TimeoutError after `timeoutMs` (the job
+   * still runs and is logged). When `clientGone` aborts, rejects with a ClientGoneError at once and
+   * marks the job abandoned, so a worker that has not started it logs it without decoding it.
+   */
+  enqueueAndWait(job: DecodeJob, timeoutMs: number, clientGone?: AbortSignal): Promise<SolveOutcome>;
   /** Jobs waiting (not yet started). */
   depth(): Promise<number>;
   ping(): Promise<void>;

@@ -118,3 +118,44 @@ describe.each(['bullmq', 'in-process'] as const)('solve timeout (%s)', (mode) =>
     }
   });
 });
+
+describe.each(['bullmq', 'in-process'] as const)('client gone before decoding (%s)', (mode) => {
+  it('the job is logged once, as an error, and never decoded', async () => {
+    const db = await createTestDatabase(`gone_${mode}`);
+    const redis = mode === 'bullmq' ? createTestRedis('gone') : undefined;
+    const fake = createFakeDecoder({ decodeMs: 1500 });
+    const decoded: string[] = [];
+    const ctx = await createAppContext(config(db, redis, { WORKER_CONCURRENCY: '1' }), {
+      role: 'all',
+      migrate: false,
+      decoder: { solve: (q, o) => (decoded.push(q), fake.solve(q, o)) },
+    });
+    try {
+      await request(ctx.app!).post('/api/experiments').set(ADMIN).send({ key: 'gone-exp', specsShare: 0.5 }).expect(201);
+      const { url } = await ctx.listen(0, '127.0.0.1');
+      const solve = (question: string, signal?: AbortSignal) =>
+        fetch(`${url}/v1/solve`, { method: 'POST', headers: { ...SERVICE, 'content-type': 'application/json' }, body: JSON.stringify({ question }), signal });
+      // The one worker slot is busy with the first solve while the second waits; its client hangs up.
+      const first = solve('1+1');
+      await waitFor(async () => (decoded.length > 0 ? true : undefined), 'the first decode to start');
+      const hangUp = new AbortController();
+      const second = solve('2+2', hangUp.signal).catch((err: Error) => err.name);
+      await new Promise((r) => setTimeout(r, 300));
+      hangUp.abort();
+      expect(await second).toBe('AbortError');
+      expect((await first).status).toBe(200);
+      const rows = await waitFor(async () => {
+        const { rows } = await db.pool.query(`SELECT status, error FROM request_log ORDER BY received_at`);
+        return rows.length === 2 ? (rows as { status: string; error: string | null }[]) : undefined;
+      }, 'both rows');
+      expect(rows[0]).toMatchObject({ status: 'ok' });
+      expect(rows[1]!.status).toBe('error');
+      expect(rows[1]!.error).toMatch(/^client disconnected after \d+ ms, before decoding started; not decoded$/);
+      expect(decoded).toEqual(['1+1']);
+    } finally {
+      await ctx.close();
+      await redis?.cleanup();
+      await db.drop();
+    }
+  });
+});

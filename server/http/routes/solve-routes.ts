@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Assigner } from '../../assignment';
-import { AppError, retryAfterOf, TimeoutError, ValidationError } from '../../errors';
+import { AppError, ClientGoneError, retryAfterOf, TimeoutError, ValidationError } from '../../errors';
 import { experimentKeySchema, type ExperimentsService } from '../../experiments';
 import type { Clock, DecodeQueue } from '../../queue';
 import { validateQuestion } from '../../decoding';
@@ -62,6 +62,11 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
       const variant = experiment.variants[assignment.variant];
       const requestId = randomUUID();
       res.setHeader('x-request-id', requestId);
+      // A client that hangs up before its answer should not have its job decoded for nobody.
+      const clientGone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) clientGone.abort();
+      });
       try {
         const outcome = await deps.queue.enqueueAndWait(
           {
@@ -78,11 +83,13 @@ export function createSolveRouter(deps: SolveRoutesDeps): Router {
             deadline: receivedAt + deps.solveTimeoutMs,
           },
           deps.solveTimeoutMs,
+          clientGone.signal,
         );
         deps.onOutcome?.(assignment.variant, 'ok', deps.clock() - receivedAt);
         return { ...outcome, unitId: assignment.unitId };
       } catch (err) {
         deps.onOutcome?.(assignment.variant, err instanceof TimeoutError ? 'timeout' : 'error', deps.clock() - receivedAt);
+        if (err instanceof ClientGoneError) return undefined;
         if (err instanceof AppError) {
           // A 504: the worker still logs the request (as a timeout); the caller gets its id to look it up.
           const retryAfter = retryAfterOf(err);
