@@ -1,6 +1,6 @@
 import { formatSummary, plainDecimal, quantile, runTraffic, summarize, type RequestResult } from './traffic-runner';
 
-const r = (over: Partial<RequestResult>): RequestResult => ({ status: 200, variant: 'baseline', correct: true, latencyMs: 10, rttMs: 11, costUsd: 0.001, ...over });
+const r = (over: Partial<RequestResult>): RequestResult => ({ status: 200, requestId: null, variant: 'baseline', correct: true, latencyMs: 10, rttMs: 11, costUsd: 0.001, ...over });
 
 describe('traffic runner', () => {
   it.each([

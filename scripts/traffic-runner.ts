@@ -13,6 +13,8 @@ export interface Problem {
 
 export interface RequestResult {
   status: number;
+  /** The id the API gave the request (x-request-id), when it answered at all. */
+  requestId: string | null;
   variant: string | null;
   correct: boolean | null;
   /** Server-reported total latency (received → finished), ms. */
@@ -60,6 +62,8 @@ export interface TrafficOptions {
   /** Per-request client timeout (ms). */
   timeoutMs?: number;
   onProgress?: (p: { elapsedS: number; sent: number; completed: number; failed: number; inFlight: number }) => void;
+  /** Every request's result as it completes (benchmarks that need more than the summary). */
+  onResult?: (r: RequestResult) => void;
   /** Checked before each request: true ends the run early (requests in flight still finish). */
   shouldStop?: () => boolean;
   progressIntervalMs?: number;
@@ -182,6 +186,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficReport> {
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
       r = {
         status: res.status,
+        requestId: res.headers.get('x-request-id'),
         variant: typeof body.variant === 'string' ? body.variant : null,
         correct: typeof body.correct === 'boolean' ? body.correct : null,
         latencyMs: typeof body.latencyMs === 'number' ? body.latencyMs : null,
@@ -190,10 +195,11 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficReport> {
         error: res.status === 200 ? undefined : JSON.stringify(body.error ?? body).slice(0, 200),
       };
     } catch (err) {
-      r = { status: 0, variant: null, correct: null, latencyMs: null, rttMs: now() - t0, costUsd: null, error: (err as Error).message };
+      r = { status: 0, requestId: null, variant: null, correct: null, latencyMs: null, rttMs: now() - t0, costUsd: null, error: (err as Error).message };
     }
     byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     results.push(r);
+    opts.onResult?.(r);
   };
 
   const progress = () =>
