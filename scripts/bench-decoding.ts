@@ -1,11 +1,11 @@
 /** Decoding benchmark: accuracy and latency of each strategy on a problem set. See BENCH_USAGE. */
 import { loadConfig } from '../server/config/index';
-import { isAppError } from '../server/errors/index';
-import { BENCH_USAGE, runBenchCommand } from './bench/decoding/bench-command';
+import { BENCH_OPTIONS, BENCH_USAGE, runBenchCommand } from './bench/decoding/bench-command';
+import { parseCli, runCli } from './lib/cli';
 
-const config = loadConfig();
-runBenchCommand(process.argv.slice(2), { log: (l) => console.log(l), progress: (l) => console.error(l) }, config.decoding).catch((e: unknown) => {
-  if (isAppError(e)) console.error(`bench:decoding: ${e.message}${e.code === 'VALIDATION_FAILED' ? `\n${BENCH_USAGE}` : ''}`);
-  else console.error(`bench:decoding: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  process.exitCode = 2;
+const spec = { name: 'bench:decoding', usage: BENCH_USAGE, options: BENCH_OPTIONS } as const;
+
+runCli(spec.name, async () => {
+  const { values } = parseCli(spec);
+  await runBenchCommand(values, { log: (l) => console.log(l), progress: (l) => console.error(l) }, loadConfig().decoding);
 });

@@ -1,5 +1,5 @@
 /**
- * npm run bench:serving [-- --rps 200 --duration 30 --decoder sleep:5 --concurrency 16 --modes bullmq,in-process --logging-rows 200000]
+ * npm run bench:serving [-- --rps 200 --duration 30 --decoder sleep:5 --concurrency 16 --modes bullmq,in-process --logging-rows 200000 --out DIR]
  *
  * Platform overhead per request = total latency − decode time, read back from the LOGGED
  * timings in request_log, at a steady request rate through the real path:
@@ -7,19 +7,20 @@
  * worker → request-log writer. Real decoding cannot sustain 200 requests/s on two cores, so the
  * decoder is a constant-cost stand-in (`sleep:N`) by default: it isolates the platform's share.
  * Then runs the logging throughput bench (scripts/bench-logging.ts) when present.
- * Writes experiments/results/bench-serving.json.
+ * Writes DIR/bench-serving.json (and DIR/bench-logging.json): a scratch folder unless --out DIR
+ * is given (the committed run is in experiments/results).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import IORedis from 'ioredis';
 import pg from 'pg';
 import { loadConfig } from '../server/config';
 import { parseDecoderSpec } from '../test/support/stand-in-decoders';
 import type { ResolvedDatabase } from '../server/db/resolve-database';
+import { CliError, numberArg, outputDir, parseCli, runCli } from './lib/cli';
 import { loadProblems, quantile, runTraffic } from './traffic-runner';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -193,20 +194,38 @@ async function rawBullmq(opts: { redisUrl: string; rps: number; durationS: numbe
   return dist(rtt);
 }
 
+const cli = {
+  name: 'bench:serving',
+  usage: `[--rps R] [--duration S] [--warmup S] [--decoder sleep:MS|onnx] [--concurrency C] [--modes LIST] [--logging-rows N] [--skip-logging] [--out DIR]
+  --rps           requests per second (default 200)
+  --duration      measured seconds per mode (default 30)
+  --warmup        warm-up seconds per mode (default 3)
+  --decoder       sleep:MS, a constant-cost stand-in (default sleep:5), or the real models
+  --concurrency   worker slots (default 16)
+  --modes         comma list of bullmq, in-process (default both)
+  --logging-rows  rows for the request-log throughput run afterwards (default 200000)
+  --skip-logging  skip that run
+  --out           results folder (default: a new scratch folder)`,
+  options: {
+    rps: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '3' },
+    decoder: { type: 'string', default: 'sleep:5' },
+    concurrency: { type: 'string', default: '16' },
+    modes: { type: 'string', default: 'bullmq,in-process' },
+    'logging-rows': { type: 'string', default: '200000' },
+    'skip-logging': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+} as const;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rps: { type: 'string', default: '200' },
-      duration: { type: 'string', default: '30' },
-      warmup: { type: 'string', default: '3' },
-      decoder: { type: 'string', default: 'sleep:5' },
-      concurrency: { type: 'string', default: '16' },
-      modes: { type: 'string', default: 'bullmq,in-process' },
-      'logging-rows': { type: 'string', default: '200000' },
-      'skip-logging': { type: 'boolean', default: false },
-      out: { type: 'string', default: path.join(ROOT, 'experiments/results/bench-serving.json') },
-    },
-  });
+  const { values } = parseCli(cli);
+  for (const name of ['rps', 'duration', 'warmup', 'concurrency', 'logging-rows'] as const) numberArg(name, values[name], { min: 0 });
+  const modes = values.modes.split(',').map((m) => m.trim());
+  const unknown = modes.filter((m) => m !== 'bullmq' && m !== 'in-process');
+  if (unknown.length > 0) throw new CliError(`--modes: unknown mode ${unknown.join(', ')} (bullmq, in-process)`);
+  const outDir = outputDir('bench-serving', values.out);
   const base = loadConfig();
   const redisUrl = base.redis.url ?? 'redis://127.0.0.1:6379';
   const spec = parseDecoderSpec(values.decoder);
@@ -222,11 +241,11 @@ async function main(): Promise<void> {
   const results = [];
   let raw: Dist | null = null;
   try {
-    if (values.modes.includes('bullmq')) {
+    if (modes.includes('bullmq')) {
       process.stderr.write(`[raw bullmq] ${values.rps} jobs/s for ${values.duration} s, no-op worker …\n`);
       raw = await rawBullmq({ redisUrl, rps: Number(values.rps), durationS: Number(values.duration), concurrency: Number(values.concurrency) });
     }
-    for (const mode of values.modes.split(',').map((m) => m.trim()) as ('bullmq' | 'in-process')[]) {
+    for (const mode of modes as ('bullmq' | 'in-process')[]) {
       results.push(
         await benchMode({
           mode,
@@ -259,14 +278,15 @@ async function main(): Promise<void> {
   const loggingScript = path.join(ROOT, 'scripts/bench-logging.ts');
   if (!values['skip-logging'] && existsSync(loggingScript)) {
     console.log(`\nrequest-log throughput: npm run bench:logging -- --rows ${values['logging-rows']}`);
-    const r = spawnSync('npx', ['tsx', loggingScript, '--rows', values['logging-rows']], { cwd: ROOT, stdio: 'inherit', env: process.env });
-    const file = path.join(ROOT, 'experiments/results/bench-logging.json');
+    const r = spawnSync('npx', ['tsx', loggingScript, '--rows', values['logging-rows'], '--out', outDir], { cwd: ROOT, stdio: 'inherit', env: process.env });
+    const file = path.join(outDir, 'bench-logging.json');
     logging = { exitCode: r.status, result: existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null };
   }
 
-  mkdirSync(path.dirname(values.out), { recursive: true });
+  const outFile = path.join(outDir, 'bench-serving.json');
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(
-    values.out,
+    outFile,
     JSON.stringify(
       {
         at: new Date().toISOString(),
@@ -283,10 +303,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  console.log(`\nwrote ${path.relative(ROOT, values.out)}`);
+  console.log(`\nwrote ${outFile}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runCli(cli.name, main);

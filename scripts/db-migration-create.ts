@@ -4,15 +4,23 @@
  * WebAssembly schema engine and writes a new migration folder (DATABASE_URL or the embedded
  * Postgres is only connected to, not read).
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config/config';
 import { createMigration } from '../server/db/create-migration';
 import { resolveDatabase } from '../server/db/resolve-database';
 import { createLogger } from '../server/observability/logger';
+import { CliError, parseCli, runCli } from './lib/cli';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { name: { type: 'string' }, draft: { type: 'boolean', default: false } } });
-  if (!values.name) throw new Error('usage: npm run db:migration:create -- --name <name> [--draft]');
+const spec = {
+  name: 'db:migration:create',
+  usage: `--name NAME [--draft]
+  --name   the migration's name (letters, digits, _)
+  --draft  create an empty migration even when schema.prisma matches the migrations`,
+  options: { name: { type: 'string' }, draft: { type: 'boolean', default: false } },
+} as const;
+
+runCli(spec.name, async () => {
+  const { values } = parseCli(spec);
+  if (!values.name) throw new CliError('--name is required');
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'db-migration-create' });
   const db = await resolveDatabase(config, logger);
@@ -22,9 +30,4 @@ async function main(): Promise<void> {
   } finally {
     await db.stop();
   }
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
 });

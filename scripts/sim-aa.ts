@@ -1,31 +1,37 @@
 /**
- * npm run sim:aa -- [--runs 2000] [--peeks 50] [--batch 100] [--alpha 0.05] [--seed 42] [--tuning 5000]
- * A/A simulation of false-positive rates under peeking; writes
- * experiments/results/aa-simulation.{json,svg}.
+ * npm run sim:aa -- [--runs 2000] [--peeks 50] [--batch 100] [--alpha 0.05] [--seed 42] [--tuning 5000] [--out DIR]
+ * A/A simulation of false-positive rates under peeking; writes DIR/aa-simulation.{json,svg} and
+ * aa-simulation-peeking.svg (DIR: a scratch folder unless --out is given; the committed run is
+ * in experiments/results).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, lineChart } from '../server/analysis/charts/svg-chart';
 import { createRng, runAaSimulation } from '../server/analysis/stats';
+import { numberArg, outputDir, parseCli, runCli } from './lib/cli';
 
-function arg(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`sim:aa: --${name} needs a positive number\n`);
-    process.exit(2);
-  }
-  return v;
-}
+const spec = {
+  name: 'sim:aa',
+  usage: `[--runs N] [--peeks K] [--batch B] [--alpha A] [--seed S] [--tuning T] [--out DIR]
+  --runs    simulated A/A experiments (default 2000)
+  --peeks   looks at the data per experiment (default 50)
+  --batch   observations per arm between looks (default 100)
+  --alpha   significance level (default 0.05)
+  --seed    random seed (default 42)
+  --tuning  confidence-sequence tuning (default 5000)
+  --out     results folder (default: a new scratch folder)`,
+  options: { runs: { type: 'string' }, peeks: { type: 'string' }, batch: { type: 'string' }, alpha: { type: 'string' }, seed: { type: 'string' }, tuning: { type: 'string' }, out: { type: 'string' } },
+} as const;
 
-function main(argv: string[]): void {
-  const runs = Math.round(arg(argv, 'runs', 2000));
-  const peeks = Math.round(arg(argv, 'peeks', 50));
-  const batchSize = Math.round(arg(argv, 'batch', 100));
-  const alpha = arg(argv, 'alpha', 0.05);
-  const seed = Math.round(arg(argv, 'seed', 42));
-  const tuning = arg(argv, 'tuning', 5000);
+runCli(spec.name, () => {
+  const { values } = parseCli(spec);
+  const runs = numberArg('runs', values.runs, { integer: true, min: 1 }) ?? 2000;
+  const peeks = numberArg('peeks', values.peeks, { integer: true, min: 1 }) ?? 50;
+  const batchSize = numberArg('batch', values.batch, { integer: true, min: 1 }) ?? 100;
+  const alpha = numberArg('alpha', values.alpha, { min: 1e-6, max: 0.5 }) ?? 0.05;
+  const seed = numberArg('seed', values.seed, { integer: true, min: 0 }) ?? 42;
+  const tuning = numberArg('tuning', values.tuning, { min: 1 }) ?? 5000;
+  const dir = outputDir('sim-aa', values.out);
   const started = Date.now();
   const result = runAaSimulation({
     rng: createRng(seed),
@@ -52,7 +58,6 @@ function main(argv: string[]): void {
     ...rows.map(([name, e]) => `${name.padEnd(48)}${String(e.rejections).padStart(16)}${`${pct(e.rate)} ± ${pct(e.standardError)}`.padStart(20)}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const dir = join('experiments', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'aa-simulation.json'), `${JSON.stringify({ seed, ...result }, null, 2)}\n`);
   const svg = barChart({
@@ -76,6 +81,4 @@ function main(argv: string[]): void {
   });
   writeFileSync(join(dir, 'aa-simulation-peeking.svg'), `${byPeek}\n`);
   process.stderr.write(`wrote ${dir}/aa-simulation.{json,svg} and aa-simulation-peeking.svg\n`);
-}
-
-main(process.argv.slice(2));
+});

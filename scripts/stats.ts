@@ -5,31 +5,32 @@
  */
 import { readFileSync } from 'node:fs';
 import { evaluateStatsInput } from '../server/analysis/stats-case';
+import { CliError, parseCli, runCli } from './lib/cli';
 
-function fail(message: string): never {
-  process.stderr.write(`stats: ${message}\n`);
-  process.exit(2);
-}
+const spec = {
+  name: 'stats',
+  usage: `--input FILE
+  --input  a JSON file: one case or an array of cases (server/analysis/stats-case.ts); results go to stdout as JSON`,
+  options: { input: { type: 'string' } },
+} as const;
 
-function main(argv: string[]): void {
-  const i = argv.indexOf('--input');
-  const file = i >= 0 ? argv[i + 1] : undefined;
-  if (!file) fail('usage: npm run --silent stats -- --input FILE');
+runCli(spec.name, () => {
+  const { values } = parseCli(spec);
+  const file = values.input;
+  if (!file) throw new CliError('--input is required');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    fail(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    fail(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
   const outcome = evaluateStatsInput(json);
-  if (!outcome.ok) fail(`invalid input in ${file}:\n  ${outcome.errors.join('\n  ')}`);
+  if (!outcome.ok) throw new CliError(`invalid input in ${file}: ${outcome.errors.join('; ')}`);
   process.stdout.write(`${JSON.stringify(outcome.value, null, 2)}\n`);
-}
-
-main(process.argv.slice(2));
+});

@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ValidationError } from '../../../server/errors/index';
-import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS } from '../../../server/decoding/cli-flags';
+import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS, type SearchFlagValues } from '../../../server/decoding/cli-flags';
 import { createDecoder } from '../../../server/decoding/decoder';
 import { STRATEGIES, type Strategy } from '../../../server/decoding/options';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
@@ -12,7 +11,8 @@ import { accuracyLatencyChart, markdownReport, pairedComparisons, pairedMarkdown
 import { outputDir } from '../../lib/cli';
 import { formatDuration } from './stats';
 
-export const BENCH_USAGE = `usage: npm run bench:decoding -- [options]
+/** Usage after `npm run bench:decoding --`. */
+export const BENCH_USAGE = `[options]
   --problems FILE      JSONL problems (default experiments/test.jsonl)
   --strategies LIST    comma list of ${STRATEGIES.join(',')} (default: all)
   --n LIST             comma list of n (default 4,8,16; greedy runs once)
@@ -35,29 +35,22 @@ const intList = (name: string, v: string) =>
     return n;
   });
 
-export async function runBenchCommand(argv: readonly string[], io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        problems: { type: 'string', default: 'experiments/test.jsonl' },
-        strategies: { type: 'string', default: STRATEGIES.join(',') },
-        n: { type: 'string', default: '4,8,16' },
-        limit: { type: 'string' },
-        seed: { type: 'string', default: '0' },
-        out: { type: 'string' },
-        threads: { type: 'string' },
-        ...SEARCH_FLAGS,
-        models: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    throw new ValidationError((e as Error).message);
-  }
-  if (values.help) return io.log(BENCH_USAGE);
+/** The flags of `npm run bench:decoding` (scripts/lib/cli.ts parses them; --help is added there). */
+export const BENCH_OPTIONS = {
+  problems: { type: 'string', default: 'experiments/test.jsonl' },
+  strategies: { type: 'string', default: STRATEGIES.join(',') },
+  n: { type: 'string', default: '4,8,16' },
+  limit: { type: 'string' },
+  seed: { type: 'string', default: '0' },
+  out: { type: 'string' },
+  threads: { type: 'string' },
+  ...SEARCH_FLAGS,
+  models: { type: 'string' },
+} as const;
+
+export type BenchValues = { problems: string; strategies: string; n: string; seed: string; limit?: string; out?: string; threads?: string; models?: string } & SearchFlagValues;
+
+export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
   const strategies = values.strategies.split(',').map((s) => s.trim());
   for (const s of strategies) {
     if (!(STRATEGIES as readonly string[]).includes(s)) throw new ValidationError(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`, 'strategies');
