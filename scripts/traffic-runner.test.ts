@@ -59,8 +59,11 @@ describe('traffic runner', () => {
   });
 
   it('prints units in the headers and costs as plain decimals', () => {
-    const text = formatSummary({ sent: 2, completed: 2, failed: 0, shed: 0, durationS: 1, byStatus: { 200: 2 }, variants: summarize([r({ costUsd: 8.563e-5 }), r({ costUsd: 8.563e-5 })]) });
+    const variants = summarize([r({ costUsd: 8.563e-5, decodeMs: 20 }), r({ costUsd: 8.563e-5, decodeMs: 30 })]);
+    expect(variants[0]!.decodeMean).toBe(25);
+    const text = formatSummary({ sent: 2, completed: 2, failed: 0, shed: 0, durationS: 1, byStatus: { 200: 2 }, variants });
     expect(text).toMatch(/latency mean ms/);
+    expect(text).toMatch(/decode mean ms/);
     expect(text).toMatch(/cost\/request USD/);
     expect(text).toContain('0.0000856');
     expect(text).not.toMatch(/\de-\d/);

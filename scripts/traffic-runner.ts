@@ -19,6 +19,8 @@ export interface RequestResult {
   correct: boolean | null;
   /** Server-reported total latency (received → finished), ms. */
   latencyMs: number | null;
+  /** Server-reported model work alone (no queue wait), ms. */
+  decodeMs?: number | null;
   /** Client round trip, ms. */
   rttMs: number;
   costUsd: number | null;
@@ -34,6 +36,8 @@ export interface VariantSummary {
   latencyMean: number | null;
   latencyP50: number | null;
   latencyP95: number | null;
+  /** Mean of the model work alone: what the strategies cost, whatever the queue did. */
+  decodeMean: number | null;
   costMean: number | null;
   costTotal: number;
 }
@@ -106,6 +110,7 @@ export function summarize(results: readonly RequestResult[]): VariantSummary[] {
       const graded = ok.filter((r) => r.correct !== null);
       const lat = ok.map((r) => r.latencyMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
       const costs = ok.map((r) => r.costUsd).filter((x): x is number => x !== null);
+      const decode = ok.map((r) => r.decodeMs).filter((x): x is number => typeof x === 'number');
       const costTotal = costs.reduce((s, c) => s + c, 0);
       return {
         variant,
@@ -116,6 +121,7 @@ export function summarize(results: readonly RequestResult[]): VariantSummary[] {
         latencyMean: lat.length ? lat.reduce((s, x) => s + x, 0) / lat.length : null,
         latencyP50: quantile(lat, 0.5),
         latencyP95: quantile(lat, 0.95),
+        decodeMean: decode.length ? decode.reduce((s, x) => s + x, 0) / decode.length : null,
         costMean: costs.length ? costTotal / costs.length : null,
         costTotal,
       };
@@ -133,7 +139,7 @@ export function plainDecimal(x: number, significant = 3): string {
 const ms = (x: number | null) => (x === null ? '-' : x.toFixed(1));
 
 export function formatSummary(report: TrafficReport): string {
-  const head = ['variant', 'requests', 'errors', 'accuracy (graded)', 'latency mean ms', 'p50 ms', 'p95 ms', 'cost/request USD', 'cost total USD'];
+  const head = ['variant', 'requests', 'errors', 'accuracy (graded)', 'latency mean ms', 'p50 ms', 'p95 ms', 'decode mean ms', 'cost/request USD', 'cost total USD'];
   const rows = report.variants.map((v) => [
     v.variant,
     String(v.n),
@@ -142,6 +148,7 @@ export function formatSummary(report: TrafficReport): string {
     ms(v.latencyMean),
     ms(v.latencyP50),
     ms(v.latencyP95),
+    ms(v.decodeMean),
     v.costMean === null ? '-' : plainDecimal(v.costMean),
     plainDecimal(v.costTotal),
   ]);
@@ -151,7 +158,8 @@ export function formatSummary(report: TrafficReport): string {
   const statuses = Object.entries(report.byStatus).map(([code, n]) => `${code === '0' ? 'no response' : code} × ${n}`).join(', ');
   return [
     `sent ${report.sent}, completed ${report.completed}, failed ${report.failed}, shed ${report.shed} in ${report.durationS.toFixed(1)} s (HTTP status: ${statuses || 'none'})`,
-    'latency = server-reported ms from request received to answer (queue wait included); cost = model tokens priced in USD',
+    'latency = server-reported ms from request received to answer, queue wait included (on a busy machine the wait dominates);',
+    'decode = the model work alone, the strategies\' own cost in time; cost = model tokens priced in USD',
     line(head),
     ...rows.map(line),
   ].join('\n');
@@ -190,6 +198,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficReport> {
         variant: typeof body.variant === 'string' ? body.variant : null,
         correct: typeof body.correct === 'boolean' ? body.correct : null,
         latencyMs: typeof body.latencyMs === 'number' ? body.latencyMs : null,
+        decodeMs: typeof body.decodeMs === 'number' ? body.decodeMs : null,
         rttMs: now() - t0,
         costUsd: typeof body.costUsd === 'number' ? body.costUsd : null,
         error: res.status === 200 ? undefined : JSON.stringify(body.error ?? body).slice(0, 200),
