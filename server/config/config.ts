@@ -41,6 +41,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt.default(1),
   SOLVE_TIMEOUT_MS: positiveInt.default(30_000),
   QUEUE_MAX_PENDING: positiveInt.default(64),
+  // Shed a solve whose expected wait (queue + decode, by Little's law) exceeds this; 0: depth cap only.
+  QUEUE_MAX_WAIT_MS: nonNegativeNumber.default(2_000),
   RATE_LIMIT_PER_KEY_RPS: nonNegativeNumber.default(0),
 
   PRICE_DRAFT_USD_PER_1M: nonNegativeNumber.optional(),
@@ -82,7 +84,7 @@ export interface AppConfig {
   readonly featuresClientKey?: string;
   readonly solveTimeoutMs: number;
   /** Solves one API process keeps queued or running before it answers 503; per-key request rate (0: no limit). */
-  readonly queue: { readonly maxPending: number; readonly ratePerKeyPerSecond: number };
+  readonly queue: { readonly maxPending: number; readonly maxWaitMs: number | undefined; readonly ratePerKeyPerSecond: number };
   /** USD per 1M tokens; a missing entry defaults to a price proportional to that model's FLOPs per token. */
   readonly prices: { readonly draft?: number; readonly target?: number; readonly prm?: number };
   readonly requestLog: { readonly batchMaxRows: number; readonly flushIntervalMs: number; readonly spoolDir: string };
@@ -154,7 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     worker: { concurrency: e.WORKER_CONCURRENCY, opsPort: e.WORKER_OPS_PORT },
     featuresClientKey: e.FEATURES_CLIENT_KEY,
     solveTimeoutMs: e.SOLVE_TIMEOUT_MS,
-    queue: { maxPending: e.QUEUE_MAX_PENDING, ratePerKeyPerSecond: e.RATE_LIMIT_PER_KEY_RPS },
+    queue: { maxPending: e.QUEUE_MAX_PENDING, maxWaitMs: e.QUEUE_MAX_WAIT_MS || undefined, ratePerKeyPerSecond: e.RATE_LIMIT_PER_KEY_RPS },
     prices: { draft: e.PRICE_DRAFT_USD_PER_1M, target: e.PRICE_TARGET_USD_PER_1M, prm: e.PRICE_PRM_USD_PER_1M },
     requestLog: {
       batchMaxRows: e.LOG_BATCH_MAX_ROWS,

@@ -26,6 +26,8 @@ export async function createBullDecodeQueue(deps: {
   logger: Logger;
   /** Solves this process may have queued or running before it sheds load (503). */
   maxPending: number;
+  /** Expected wait beyond which a solve is shed (admission.ts); absent: the depth cap only. */
+  maxWaitMs?: number;
   onDepth?: (depth: number) => void;
   depthIntervalMs?: number;
   /** Where jobs whose client has left are marked for the workers (Redis-backed). */
@@ -35,7 +37,7 @@ export async function createBullDecodeQueue(deps: {
   const clock = deps.clock ?? wallClockMs;
   const connection = createProducerRedis(deps.redisUrl);
   connection.on('error', (err) => deps.logger.debug({ err: err.message }, 'queue connection error'));
-  const admission = createAdmission({ maxPending: deps.maxPending });
+  const admission = createAdmission({ maxPending: deps.maxPending, maxWaitMs: deps.maxWaitMs });
   const eventsConnection = createRedis(deps.redisUrl);
   const queue = new Queue<DecodeJob, SolveOutcome>(DECODE_QUEUE, {
     connection,

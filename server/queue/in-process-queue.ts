@@ -13,13 +13,15 @@ export function createInProcessQueue(deps: {
   concurrency: number;
   /** Solves queued or running before load is shed (503). */
   maxPending: number;
+  /** Expected wait beyond which a solve is shed (admission.ts); absent: the depth cap only. */
+  maxWaitMs?: number;
   onDepth?: (depth: number) => void;
   /** Shared with the processor, which skips the jobs marked here. */
   abandoned?: AbandonedRequests;
   clock?: () => number;
 }): DecodeQueue {
   const clock = deps.clock ?? wallClockMs;
-  const admission = createAdmission({ maxPending: deps.maxPending });
+  const admission = createAdmission({ maxPending: deps.maxPending, maxWaitMs: deps.maxWaitMs });
   const waiting: { job: DecodeJob; done: (r: Promise<SolveOutcome>) => void }[] = [];
   let active = 0;
   let closed = false;
