@@ -122,9 +122,11 @@ def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_secon
 
 
 def lm_loss(model, batch, device):
+    # Counted on the CPU batch: reading it back from the device would sync every step.
+    n_tokens = int(batch[1].sum())
     ids, attn, weights = (t.to(device) for t in batch)
     logits = model.train_forward(ids[:, :-1], attn[:, :-1])
     w = weights[:, 1:]
     nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none")
     loss = (nll * w.reshape(-1)).sum() / w.sum().clamp(min=1.0)
-    return loss, int(attn.sum())
+    return loss, n_tokens

@@ -84,12 +84,13 @@ def collate_prm(examples, idx):
 
 def prm_loss_fn(pos_weight, device):
     def fn(model, batch):
+        n_tokens = int(batch[1].sum())  # on the CPU batch: no device sync per step
         ids, attn, target, weight = (t.to(device) for t in batch)
         logits = model.train_forward(ids, attn)
         # Class balance: positives weighted by pos_weight (= n_neg / n_pos).
         w = weight * torch.where(target > 0.5, torch.full_like(target, pos_weight), torch.ones_like(target))
         loss = (F.binary_cross_entropy_with_logits(logits, target, reduction="none") * w).sum() / w.sum().clamp(min=1)
-        return loss, int(attn.sum())
+        return loss, n_tokens
     return fn
 
 
