@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
   // The quickstart's console output is its interface: the JSON log shows warnings only, and the
   // gate looks every 5 s so the demo's stages of seconds move, unless the environment says otherwise.
-  const config = loadConfig(process.env, process.cwd(), { LOG_LEVEL: 'warn', GATE_EVAL_INTERVAL_MS: '5000' });
+  const config = loadConfig(undefined, undefined, { LOG_LEVEL: 'warn', GATE_EVAL_INTERVAL_MS: '5000' });
   const logger = createLogger({ level: config.logLevel, name: 'specs-start' });
   const problems = loadProblems(problemsFile);
   const serviceKey = config.apiKeys.service;
