@@ -37,7 +37,7 @@ export interface PlanPreviewerDeps {
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createPlanPreviewer(deps: PlanPreviewerDeps): PlanPreviewer {
-  const budgetMs = deps.budgetMs ?? 4000;
+  const budgetMs = deps.budgetMs ?? 2500;
   const maxWaiting = deps.maxWaiting ?? 8;
   let tail: Promise<unknown> = Promise.resolve();
   let waiting = 0;
