@@ -52,21 +52,3 @@ export function latencyHistogram(values: Iterable<number>): number[] {
   for (const v of values) hist[latencyBucketIndex(v)]! += 1;
   return hist;
 }
-
-/** Value at quantile q (0..1) from a histogram, at the bucket's geometric midpoint (null when empty). */
-export function histogramQuantile(hist: readonly number[], q: number): number | null {
-  const total = hist.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const target = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (let i = 0; i < hist.length; i += 1) {
-    seen += hist[i] ?? 0;
-    if (seen >= target) {
-      if (i === 0) return LATENCY_HIST_MIN_MS / 2;
-      const lo = LATENCY_BUCKET_LOWER_BOUNDS[i]!;
-      const hi = LATENCY_BUCKET_BOUNDS[i]!;
-      return Number.isFinite(hi) ? Math.sqrt(lo * hi) : lo;
-    }
-  }
-  return LATENCY_BUCKET_LOWER_BOUNDS[hist.length - 1]!;
-}

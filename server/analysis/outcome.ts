@@ -23,7 +23,6 @@ import type { RollupSums } from './rollup-sums';
 export const OUTCOMES = ['ok', 'error', 'timeout'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const isFailure = (outcome: Outcome): boolean => outcome !== 'ok';
 export const inLatencyDistribution = (outcome: Outcome): boolean => outcome !== 'error';
 
 /** The label a request carries for accuracy: a failure with a label is wrong, whatever the label says. */

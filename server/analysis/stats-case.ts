@@ -43,8 +43,6 @@ export const statsCaseSchema = z
     }
   });
 
-export const statsInputSchema = z.union([statsCaseSchema, z.array(statsCaseSchema).min(1)]);
-
 export type StatsCase = z.infer<typeof statsCaseSchema>;
 
 export interface StatsCaseResult {

@@ -163,9 +163,3 @@ export function outputAt(result: ForwardResult, row: number, index: number): Flo
   return result.output.subarray(offset, offset + result.width);
 }
 
-/** Rows `indices` of a batch, in that order: reorders, duplicates (beam expansion) or drops rows. */
-export const selectRows = (batch: KvBatch, indices: readonly number[]): KvBatch =>
-  gatherRows(batch.layout, indices.map((row) => ({ batch, row })));
-
-/** One cached prefix copied into n rows (the n candidates of a step). */
-export const forkRow = (row: KvRow, n: number): KvBatch => gatherRows(row.batch.layout, Array<KvRow>(n).fill(row));

@@ -109,4 +109,3 @@ export const rolloutPlanSchema = z
       success: p.success ?? { metrics: [], require: 'all' },
     }),
   );
-export type RolloutPlanBody = z.input<typeof rolloutPlanSchema>;

@@ -1,4 +1,4 @@
-import type { RequestLogRow } from './request-log-row';
+import { REQUEST_LOG_COLUMNS, type CopyEncoding, type RequestLogRow } from './request-log-row';
 
 /**
  * Encodes request-log rows to PostgreSQL COPY text format (tab-separated, `\N` for NULL, one row
@@ -135,43 +135,30 @@ function bool(w: ByteWriter, v: boolean | null | undefined) {
   w.byte(v ? 0x74 : 0x66);
 }
 
-/** Number of columns encodeCopyRows writes; checked against REQUEST_LOG_COLUMNS by the repository. */
-export const COPY_COLUMN_COUNT = 29;
+type FieldWriter = (w: ByteWriter, v: unknown) => void;
+
+const WRITERS: Record<CopyEncoding, FieldWriter> = {
+  text: (w, v) => str(w, v as string | null),
+  int: (w, v) => int(w, v as number | null),
+  timestamp: (w, v) => timestamp(w, v as Date | null),
+  real3: (w, v) => real(w, v as number | null, 1e3, 3),
+  real6: (w, v) => real(w, v as number | null, 1e6, 6),
+  float: (w, v) => float(w, v as number | null),
+  bool: (w, v) => bool(w, v as boolean | null),
+};
+
+/** [field, writer] per column, in REQUEST_LOG_COLUMNS order: the order cannot drift from the list. */
+const FIELDS = REQUEST_LOG_COLUMNS.map(([, key, encoding]) => [key, WRITERS[encoding]] as const);
 
 export function encodeCopyRows(rows: readonly RequestLogRow[]): Buffer {
   const w = new ByteWriter(Math.max(1024, rows.length * 300));
-  const tab = () => w.byte(TAB);
+  const last = FIELDS.length - 1;
   for (const r of rows) {
-    str(w, r.requestId); tab();
-    str(w, r.experiment); tab();
-    int(w, r.stage); tab();
-    str(w, r.variant); tab();
-    str(w, r.strategy); tab();
-    str(w, r.unitHash); tab();
-    timestamp(w, r.receivedAt); tab();
-    timestamp(w, r.startedAt); tab();
-    timestamp(w, r.finishedAt); tab();
-    real(w, r.queueWaitMs, 1e3, 3); tab();
-    real(w, r.decodeMs, 1e3, 3); tab();
-    real(w, r.latencyMs, 1e3, 3); tab();
-    int(w, r.draftTokens); tab();
-    int(w, r.targetTokens); tab();
-    int(w, r.prmTokens); tab();
-    real(w, r.draftMs, 1e3, 3); tab();
-    real(w, r.targetMs, 1e3, 3); tab();
-    real(w, r.prmMs, 1e3, 3); tab();
-    int(w, r.modelCalls); tab();
-    int(w, r.targetFallbacks); tab();
-    real(w, r.draftAcceptance, 1e6, 6); tab();
-    float(w, r.costUsd); tab();
-    real(w, r.prmScore, 1e6, 6); tab();
-    int(w, r.answer); tab();
-    int(w, r.reference); tab();
-    bool(w, r.correct); tab();
-    str(w, r.gradingSource); tab();
-    str(w, r.error); tab();
-    str(w, r.status);
-    w.byte(NL);
+    for (let i = 0; i <= last; i++) {
+      const [key, write] = FIELDS[i]!;
+      write(w, r[key]);
+      w.byte(i === last ? NL : TAB);
+    }
   }
   return w.buf.subarray(0, w.off);
 }

@@ -36,38 +36,47 @@ export interface RequestLogRow {
   status: RequestStatus;
 }
 
-/** Column order used by COPY, the staging table and the spool; `key` is the RequestLogRow field. */
+/**
+ * How a column is written in COPY text: `real3`/`real6` are float4 columns rounded to 3 or 6
+ * decimals (what the database keeps of them, see outcome.ts `storedReal`), `float` a float8.
+ */
+export type CopyEncoding = 'text' | 'int' | 'timestamp' | 'real3' | 'real6' | 'float' | 'bool';
+
+/**
+ * The request_log columns: [column, RequestLogRow field, COPY encoding]. The one list for the
+ * COPY encoder, the staging table, the spool and reads: their column order is this order.
+ */
 export const REQUEST_LOG_COLUMNS = [
-  ['request_id', 'requestId'],
-  ['experiment', 'experiment'],
-  ['stage', 'stage'],
-  ['variant', 'variant'],
-  ['strategy', 'strategy'],
-  ['unit_hash', 'unitHash'],
-  ['received_at', 'receivedAt'],
-  ['started_at', 'startedAt'],
-  ['finished_at', 'finishedAt'],
-  ['queue_wait_ms', 'queueWaitMs'],
-  ['decode_ms', 'decodeMs'],
-  ['latency_ms', 'latencyMs'],
-  ['draft_tokens', 'draftTokens'],
-  ['target_tokens', 'targetTokens'],
-  ['prm_tokens', 'prmTokens'],
-  ['draft_ms', 'draftMs'],
-  ['target_ms', 'targetMs'],
-  ['prm_ms', 'prmMs'],
-  ['model_calls', 'modelCalls'],
-  ['target_fallbacks', 'targetFallbacks'],
-  ['draft_acceptance', 'draftAcceptance'],
-  ['cost_usd', 'costUsd'],
-  ['prm_score', 'prmScore'],
-  ['answer', 'answer'],
-  ['reference', 'reference'],
-  ['correct', 'correct'],
-  ['grading_source', 'gradingSource'],
-  ['error', 'error'],
-  ['status', 'status'],
-] as const satisfies readonly (readonly [string, keyof RequestLogRow])[];
+  ['request_id', 'requestId', 'text'],
+  ['experiment', 'experiment', 'text'],
+  ['stage', 'stage', 'int'],
+  ['variant', 'variant', 'text'],
+  ['strategy', 'strategy', 'text'],
+  ['unit_hash', 'unitHash', 'text'],
+  ['received_at', 'receivedAt', 'timestamp'],
+  ['started_at', 'startedAt', 'timestamp'],
+  ['finished_at', 'finishedAt', 'timestamp'],
+  ['queue_wait_ms', 'queueWaitMs', 'real3'],
+  ['decode_ms', 'decodeMs', 'real3'],
+  ['latency_ms', 'latencyMs', 'real3'],
+  ['draft_tokens', 'draftTokens', 'int'],
+  ['target_tokens', 'targetTokens', 'int'],
+  ['prm_tokens', 'prmTokens', 'int'],
+  ['draft_ms', 'draftMs', 'real3'],
+  ['target_ms', 'targetMs', 'real3'],
+  ['prm_ms', 'prmMs', 'real3'],
+  ['model_calls', 'modelCalls', 'int'],
+  ['target_fallbacks', 'targetFallbacks', 'int'],
+  ['draft_acceptance', 'draftAcceptance', 'real6'],
+  ['cost_usd', 'costUsd', 'float'],
+  ['prm_score', 'prmScore', 'real6'],
+  ['answer', 'answer', 'int'],
+  ['reference', 'reference', 'int'],
+  ['correct', 'correct', 'bool'],
+  ['grading_source', 'gradingSource', 'text'],
+  ['error', 'error', 'text'],
+  ['status', 'status', 'text'],
+] as const satisfies readonly (readonly [string, keyof RequestLogRow, CopyEncoding])[];
 
 const DATE_FIELDS = ['receivedAt', 'startedAt', 'finishedAt'] as const;
 

@@ -214,7 +214,3 @@ export function chiSquareSurvival(x: number, df: number): number {
   return regularizedGammaQ(df / 2, x / 2);
 }
 
-export function chiSquareCdf(x: number, df: number): number {
-  if (x <= 0) return 0;
-  return regularizedGammaP(df / 2, x / 2);
-}

@@ -24,7 +24,6 @@ export {
   normalQuantile,
   studentTCdf,
   studentTQuantile,
-  chiSquareCdf,
   chiSquareSurvival,
   regularizedBeta,
   regularizedGammaP,
