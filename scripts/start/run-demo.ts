@@ -48,6 +48,8 @@ export async function runDemo(deps: RunDemoDeps, options: DemoOptions): Promise<
   };
   await watch();
   const timer = setInterval(() => {
+    // Once the person stopped, the pools are closing: reading would only log a failure.
+    if (deps.stopped()) return;
     watch().catch((err: unknown) => deps.logger.warn({ err }, 'could not read the demo rollout'));
     term.progress(`  ${counts.sent} sent · ${counts.answered} answered · ${counts.failed} failed · rollout ${rolloutState(view)}`);
   }, 1000);

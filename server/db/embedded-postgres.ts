@@ -53,6 +53,12 @@ export function runningPostmaster(dataDir: string): { pid: number; port: number 
     // EPERM: alive, but another user's (we are not root).
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
   }
+  // A lock file left by a crash may name a pid that now belongs to another program.
+  try {
+    if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')) return null;
+  } catch {
+    // No /proc (macOS): trust the live pid.
+  }
   return { pid, port };
 }
 
