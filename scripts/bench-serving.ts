@@ -10,70 +10,20 @@
  * Writes DIR/bench-serving.json (and DIR/bench-logging.json): a scratch folder unless --out DIR
  * is given (the committed run is in experiments/results).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import IORedis from 'ioredis';
-import pg from 'pg';
+import { createRedis } from '../server/queue/redis';
 import { loadConfig } from '../server/config';
 import { parseDecoderSpec } from '../test/support/stand-in-decoders';
 import type { ResolvedDatabase } from '../server/db/resolve-database';
 import { CliError, numberArg, outputDir, parseCli, runCli } from './lib/cli';
-import { loadProblems, quantile, runTraffic } from './traffic-runner';
+import { loadProblems, runTraffic } from './traffic-runner';
+import { BENCH_KEYS, dist, startPlatform, type Dist } from './bench/serving-harness';
 
 const ROOT = path.resolve(__dirname, '..');
 
-interface Dist {
-  n: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-const dist = (xs: number[]): Dist => {
-  const s = [...xs].sort((a, b) => a - b);
-  return {
-    n: s.length,
-    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
-    p50: quantile(s, 0.5) ?? NaN,
-    p90: quantile(s, 0.9) ?? NaN,
-    p99: quantile(s, 0.99) ?? NaN,
-    max: s[s.length - 1] ?? NaN,
-  };
-};
-
-/** A serving process (scripts/bench/serving-role.ts); resolves once it prints "ready <url>". */
-function startRole(role: 'api' | 'worker' | 'api-inline', decoder: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/serving-role.ts'), role, '--decoder', decoder], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /ready (\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, stop });
-    });
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
-  });
-}
-
-/**
- * The platform as deployed: the API and the worker in their own processes (BullMQ), or the API
- * decoding in-process (no Redis), and the load generator in this one, so the client's work is
- * not charged to the platform.
- */
 async function benchMode(opts: {
   mode: 'bullmq' | 'in-process';
   db: { url: string };
@@ -84,74 +34,47 @@ async function benchMode(opts: {
   decoderSpec: string;
   concurrency: number;
 }) {
-  const schema = `bench_serving_${randomBytes(4).toString('hex')}`;
-  const keys = { ADMIN_API_KEY: 'bench-admin-key-0123456789', SERVICE_API_KEY: 'bench-service-key-0123456789' };
-  const env: Record<string, string> = {
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'test',
-    ...keys,
-    DATABASE_URL: opts.db.url,
-    DATABASE_SCHEMA: schema,
-    REDIS_URL: opts.mode === 'bullmq' ? opts.redisUrl : '',
-    QUEUE_PREFIX: schema,
-    QUEUE_MAX_PENDING: '100000',
-    WORKER_CONCURRENCY: String(opts.concurrency),
-    SOLVE_TIMEOUT_MS: '30000',
-    PORT: '0',
-    WORKER_OPS_PORT: '0',
-  };
-  const roles: { url: string; stop(): Promise<void> }[] = [];
+  const platform = await startPlatform({
+    mode: opts.mode,
+    databaseUrl: opts.db.url,
+    redisUrl: opts.redisUrl,
+    decoder: opts.decoderSpec,
+    env: { QUEUE_MAX_PENDING: '100000', WORKER_CONCURRENCY: String(opts.concurrency), SOLVE_TIMEOUT_MS: '30000' },
+  });
   try {
-    // The API migrates the schema; the worker starts after it.
-    const api = await startRole(opts.mode === 'bullmq' ? 'api' : 'api-inline', opts.decoderSpec, { ...env, SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'bench-api-spool-')) });
-    roles.push(api);
-    if (opts.mode === 'bullmq') roles.push(await startRole('worker', opts.decoderSpec, { ...env, SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'bench-worker-spool-')) }));
-    const admin = (key: string) =>
-      fetch(`${api.url}/api/experiments`, { method: 'POST', headers: { authorization: `Bearer ${keys.ADMIN_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ key, specsShare: 0.5 }) });
-    for (const key of ['bench-warmup', 'bench']) if ((await admin(key)).status !== 201) throw new Error(`cannot create experiment ${key}`);
+    for (const key of ['bench-warmup', 'bench']) await platform.createExperiment(key, 0.5);
     const problems = loadProblems(path.join(ROOT, 'experiments/test.jsonl'));
-    const key = keys.SERVICE_API_KEY;
-    const url = api.url;
+    const traffic = { url: platform.url, key: BENCH_KEYS.SERVICE_API_KEY, rps: opts.rps, problems };
     process.stderr.write(`[${opts.mode}] warm-up ${opts.warmupS} s …\n`);
-    await runTraffic({ url, key, rps: opts.rps, durationS: opts.warmupS, problems, experiment: 'bench-warmup' });
+    await runTraffic({ ...traffic, durationS: opts.warmupS, experiment: 'bench-warmup' });
     process.stderr.write(`[${opts.mode}] measuring ${opts.rps} req/s for ${opts.durationS} s …\n`);
     const report = await runTraffic({
-      url,
-      key,
-      rps: opts.rps,
+      ...traffic,
       durationS: opts.durationS,
-      problems,
       experiment: 'bench',
       onProgress: (p) => process.stderr.write(`\r  ${p.elapsedS.toFixed(0).padStart(3)} s  sent ${p.sent}  done ${p.completed}  failed ${p.failed}  in flight ${p.inFlight}   `),
     });
     process.stderr.write('\n');
     // Graceful stops flush the request log.
-    for (const r of roles.splice(0).reverse()) await r.stop();
-    const pool = new pg.Pool({ connectionString: opts.db.url, max: 1 });
-    try {
-      const { rows } = await pool.query(
-        `SELECT latency_ms, decode_ms, queue_wait_ms FROM "${schema}".request_log WHERE experiment = 'bench' AND status = 'ok'`,
-      );
-      const overhead = rows.map((r: { latency_ms: number; decode_ms: number }) => r.latency_ms - r.decode_ms);
-      return {
-        mode: opts.mode,
-        decoder: opts.decoderSpec,
-        rps: opts.rps,
-        durationS: opts.durationS,
-        concurrency: opts.concurrency,
-        client: { sent: report.sent, completed: report.completed, failed: report.failed, shed: report.shed, byStatus: report.byStatus },
-        loggedRows: rows.length,
-        overheadMs: dist(overhead),
-        queueWaitMs: dist(rows.map((r: { queue_wait_ms: number }) => r.queue_wait_ms)),
-        decodeMs: dist(rows.map((r: { decode_ms: number }) => r.decode_ms)),
-        totalMs: dist(rows.map((r: { latency_ms: number }) => r.latency_ms)),
-      };
-    } finally {
-      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
-      await pool.end();
-    }
+    await platform.stop();
+    const rows = await platform.query<{ latency_ms: number; decode_ms: number; queue_wait_ms: number }>(
+      `SELECT latency_ms, decode_ms, queue_wait_ms FROM request_log WHERE experiment = 'bench' AND status = 'ok'`,
+    );
+    return {
+      mode: opts.mode,
+      decoder: opts.decoderSpec,
+      rps: opts.rps,
+      durationS: opts.durationS,
+      concurrency: opts.concurrency,
+      client: { sent: report.sent, completed: report.completed, failed: report.failed, shed: report.shed, byStatus: report.byStatus },
+      loggedRows: rows.length,
+      overheadMs: dist(rows.map((r) => r.latency_ms - r.decode_ms)),
+      queueWaitMs: dist(rows.map((r) => r.queue_wait_ms)),
+      decodeMs: dist(rows.map((r) => r.decode_ms)),
+      totalMs: dist(rows.map((r) => r.latency_ms)),
+    };
   } finally {
-    for (const r of roles.reverse()) await r.stop();
+    await platform.dispose();
   }
 }
 
@@ -163,7 +86,7 @@ async function benchMode(opts: {
 async function rawBullmq(opts: { redisUrl: string; rps: number; durationS: number; concurrency: number }): Promise<Dist> {
   const { Queue, QueueEvents, Worker } = await import('bullmq');
   const prefix = `raw_${randomBytes(4).toString('hex')}`;
-  const conn = () => new IORedis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const conn = () => createRedis(opts.redisUrl);
   const [qc, wc, ec] = [conn(), conn(), conn()];
   const queue = new Queue('raw', { connection: qc, prefix, defaultJobOptions: { removeOnComplete: true } });
   const events = new QueueEvents('raw', { connection: ec, prefix });
