@@ -60,7 +60,8 @@ describe('plan preview', () => {
   });
 
   it.each([
-    ['few baseline requests', observed({ baseline: arm({ n: 5, graded: 2 }) }), /baseline accuracy assumed 0.5 \(only 5 requests\)/],
+    ['few baseline requests', observed({ baseline: arm({ n: 5, graded: 2 }) }), /baseline: only 5 requests, so assumed: accuracy 0.5, latency p50 100 ms/],
+    ['graded answers not measured', observed({ baseline: arm({ accuracy: null }) }), /baseline accuracy assumed 0.5 \(not measured\)/],
     ['no SPECS traffic', observed({ specs: arm({ n: 0, graded: 0 }) }), /SPECS assumed equal to the baseline/],
     ['nothing graded', observed({ gradedShare: 0 }), /graded share assumed 0.5/],
     ['no cost variation measured', observed({ baseline: arm({ costCv: null }) }), /baseline cost variation assumed 1 \(not measured\)/],

@@ -103,12 +103,16 @@ const MIN_FOR_PROFILE = 20;
 
 function armProfile(o: ArmObservation, who: string, assumptions: string[]): ArmProfile {
   const thin = o.n < MIN_FOR_PROFILE;
-  const pick = <K extends keyof typeof FALLBACK>(k: K, v: number | null, what: string): number => {
+  if (thin) {
+    const f = FALLBACK;
+    assumptions.push(`${who}: only ${o.n} requests, so assumed: accuracy ${f.accuracy}, latency p50 ${f.p50Ms} ms and p95 ${f.p95Ms} ms, cost $${f.costMean} per request (cv ${f.costCv}), no errors`);
+  }
+  const pick = <K extends keyof typeof FALLBACK>(k: K, v: number | null, what: string, why = 'not measured'): number => {
     if (!thin && v !== null && Number.isFinite(v)) return v;
-    assumptions.push(`${who} ${what} assumed ${FALLBACK[k]} (${thin ? `only ${o.n} requests` : 'not measured'})`);
+    if (!thin) assumptions.push(`${who} ${what} assumed ${FALLBACK[k]} (${why})`);
     return FALLBACK[k];
   };
-  const accuracy = o.graded >= MIN_FOR_PROFILE && o.accuracy !== null ? o.accuracy : pick('accuracy', null, 'accuracy');
+  const accuracy = pick('accuracy', o.graded >= MIN_FOR_PROFILE ? o.accuracy : null, 'accuracy', o.accuracy === null ? 'not measured' : `only ${o.graded} graded`);
   const p50 = pick('p50Ms', o.p50Ms !== null && o.p50Ms > 0 ? o.p50Ms : null, 'p50 latency (ms)');
   // Histogram quantiles of a narrow distribution can coincide; the log-normal needs p95 > p50.
   const p95 = Math.max(pick('p95Ms', o.p95Ms, 'p95 latency (ms)'), p50 * 1.05);

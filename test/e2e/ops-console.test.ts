@@ -248,6 +248,8 @@ describe('ops console', () => {
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'ops-console.png'), fullPage: true });
+    await page.getByTestId('rollout-view').screenshot({ path: path.join(ARTIFACTS, 'rollout-view.png') });
+    await page.getByTestId('plan-card').screenshot({ path: path.join(ARTIFACTS, 'plan-card.png') });
     expect(await chartOverflows(page)).toEqual([]);
 
     // Roll back asks first; cancelling changes nothing.

@@ -131,7 +131,7 @@ describe('POST /api/experiments/:key/rollout/preview', () => {
     expect(none).toEqual({ experiment: 'preview-empty', insufficient: true, reason: expect.stringMatching(/no traffic observed.*ratePerMinute/) });
     const given: PlanPreview = (await request(app()).post('/api/experiments/preview-empty/rollout/preview').set(ADMIN).send({ ratePerMinute: 600, runs: 10, plan: SHORT_PLAN }).expect(200)).body;
     expect(given.traffic).toMatchObject({ ratePerMinute: 600, source: 'given' });
-    expect(given.assumptions.join('; ')).toMatch(/baseline accuracy assumed/);
+    expect(given.assumptions.join('; ')).toMatch(/baseline: only 0 requests, so assumed: accuracy 0.5/);
   });
 
   it('simulates the saved plan at the observed traffic', async () => {

@@ -18,7 +18,7 @@ const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 const state = {
   key: '', role: null, experiments: [], selected: null,
-  segment: 'current', fixedHorizon: false, series: 'latencyP95',
+  segment: 'current', fixedHorizon: false, series: 'latencyMean',
   rollout: null, assessment: null, results: null, audit: null,
   draftPlan: null, preview: null, busy: false,
 };

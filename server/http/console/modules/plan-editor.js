@@ -5,6 +5,10 @@ import { fmt, isNum } from './format.js';
 
 const input = (name, value, attrs = {}) => h('input', { type: 'number', name, value: value ?? '', step: 'any', class: 'num-input', ...attrs });
 
+/** The last stage is the ship (100 %, no gate): shown, never edited or removed. */
+const shipRow = (i) => h('tr', { 'data-stage-row': i, 'data-ship': '' },
+  h('td', {}, `Stage ${i + 1}`), h('td', {}, '100 % · ship'), h('td', { class: 'muted', colspan: 4 }, 'reaching it completes the rollout; no gate'));
+
 function stageRow(st, i, editable) {
   const dis = editable ? undefined : true;
   return h('tr', { 'data-stage-row': i },
@@ -25,9 +29,10 @@ const GUARDRAILS = [
 ];
 
 export function renderPlan(el, plan, { editable }) {
-  const stages = plan.stages.map((st, i) => stageRow(st, i, editable));
+  const last = plan.stages.length - 1;
+  const stages = plan.stages.map((st, i) => (i === last ? shipRow(i) : stageRow(st, i, editable)));
   const guards = GUARDRAILS.map(([k, label, unit]) => h('label', { class: 'guard' }, h('span', {}, label),
-    h('span', {}, input(k, plan.guardrails[k], { min: 0, disabled: editable ? undefined : true, 'data-guardrail': k }), unit ? ` ${unit}` : '')));
+    input(k, plan.guardrails[k], { min: 0, disabled: editable ? undefined : true, 'data-guardrail': k }), h('span', { class: 'unit' }, unit)));
   replace(el,
     h('table', { class: 'table plan-table' },
       h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'SPECS share'), h('th', {}, 'Min. duration'), h('th', {}, 'Min. graded / arm'), h('th', {}, 'Approval'), h('th', {}, ''))),
@@ -41,7 +46,7 @@ const num = (el, name) => Number(el.querySelector(`[name="${name}"]`)?.value);
 
 /** The plan body the form describes (the API validates it and names a bad field). */
 export function readPlan(el) {
-  const stages = [...el.querySelectorAll('[data-stage-row]')].map((row) => ({
+  const stages = [...el.querySelectorAll('[data-stage-row]')].map((row) => (row.hasAttribute('data-ship') ? { share: 1, minDurationMs: 0, minGradedPerArm: 0, requiresApproval: false } : {
     share: Math.round(num(row, 'share') * 1e4) / 1e6,
     minDurationMs: Math.round(num(row, 'minutes') * 60000),
     minGradedPerArm: Math.round(num(row, 'graded')),

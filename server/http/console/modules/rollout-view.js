@@ -79,7 +79,7 @@ function checks(a) {
   const byName = Object.fromEntries(a.checks.map((c) => [c.name, c]));
   const regimeNote = (g) => (g.interval ? `${g.interval.regime === 'exact' ? 'exact bound (before the stage minimums)' : 'sequential bound, safe at every look'}${g.interval.clipped ? '; clipped to the possible range' : ''}` : null);
   const rows = a.guardrails.map((g) => checkRow(g.name, `${g.label} (SPECS − baseline)`, thresholdText(g), intervalText(g), g.status, regimeNote(g)));
-  rows.push(checkRow('srm', 'Traffic split (SRM)', `p ≥ ${byName.srm?.values?.threshold ?? 0.001}`, a.srm.pValue === null ? a.srm.message : `p = ${fmt.p(a.srm.pValue)}`, a.srm.status, a.srm.status === 'fail' ? a.srm.message : null));
+  rows.push(checkRow('srm', 'Traffic split (SRM)', `p ≥ ${byName.srm?.values?.threshold ?? 0.001}`, a.srm.status === 'pending' || a.srm.pValue === null ? a.srm.message : `p = ${fmt.p(a.srm.pValue)}`, a.srm.status, a.srm.status === 'fail' ? a.srm.message : null));
   const st = a.stage;
   rows.push(checkRow('duration', 'Stage duration', `≥ ${fmt.duration(st.minDurationMs)}`, fmt.duration(st.elapsedMs), byName.duration?.status ?? 'pending'));
   rows.push(checkRow('samples', 'Graded answers per arm', `≥ ${fmt.int(st.minGradedPerArm)}`, `baseline ${fmt.int(st.graded.baseline)} · SPECS ${fmt.int(st.graded.specs)}`, byName.samples?.status ?? 'pending'));
@@ -88,11 +88,18 @@ function checks(a) {
   return rows;
 }
 
+// The gate words its messages "<metric label>: …"; with the metric in a chip, the label is not repeated.
+const GATE_LABELS = { accuracy: 'accuracy', errorRate: 'error rate', p95Latency: 'p95 latency', cost: 'cost per request' };
+const withoutLabel = (metric, message) => {
+  const label = GATE_LABELS[metric];
+  return label && message.toLowerCase().startsWith(`${label}: `) ? message.slice(label.length + 2) : message;
+};
+
 /** Reasons name their metric: a chip with the metric, then the gate's message. */
 export function reasonItems(reasons) {
   return (reasons ?? []).map((r) => (typeof r === 'string' ? h('li', {}, r)
     : h('li', { 'data-code': r.code, 'data-metric': r.metric ?? undefined },
-      r.metric ? h('span', { class: 'metric-chip' }, metricName(r.metric)) : h('code', {}, r.code ?? ''), ' ', r.message ?? '')));
+      r.metric ? h('span', { class: 'metric-chip' }, metricName(r.metric)) : h('code', {}, r.code ?? ''), ' ', withoutLabel(r.metric, r.message ?? ''))));
 }
 
 export function renderRollout(a) {

@@ -36,7 +36,8 @@ export function timeseriesChart(points, metric, bucketMs = 60_000) {
   const W = 900, H = 240, spec = SERIES[metric] ?? SERIES.n;
   const label = `${spec.label} over time per variant`;
   const rows = (points ?? []).filter((p) => isNum(p?.[metric]) && p.bucket).map((p) => ({ ...p, t: Date.parse(p.bucket) + bucketMs / 2 }));
-  if (!rows.length) return noData(W, H, label);
+  // A quantile per bucket needs enough requests in the bucket; say so rather than draw nothing.
+  if (!rows.length) return noData(W, H, label, points?.length ? `Insufficient data: too few requests per bucket for ${spec.label.toLowerCase()}` : 'No data yet');
   const f = frame(W, H, { L: 74, R: 20, T: 26, B: 46 }, label);
   const ts = rows.map((r) => r.t);
   const t0 = Math.min(...ts) - bucketMs / 2, t1 = Math.max(...ts) + bucketMs / 2;
