@@ -53,6 +53,25 @@ export function chartOverflows(page: Page): Promise<string[]> {
   });
 }
 
+/** Pairs of labels in one chart that overlap each other (more than 2 px² in common); [] when none do. */
+export function overlappingLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const fig of document.querySelectorAll<HTMLElement>('figure.chart')) {
+      const texts = [...fig.querySelectorAll('svg text')].map((t) => ({ text: t.textContent ?? '', r: t.getBoundingClientRect() })).filter((t) => t.r.width > 0);
+      for (let i = 0; i < texts.length; i++) {
+        for (let j = i + 1; j < texts.length; j++) {
+          const a = texts[i]!.r, b = texts[j]!.r;
+          const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          if (w > 0 && h > 0 && w * h > 2) out.push(`${fig.dataset.testid}: "${texts[i]!.text}" overlaps "${texts[j]!.text}"`);
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** True when no time axis repeats a label (no `13:36 13:36 13:36`). */
 export function distinctAxisLabels(page: Page): Promise<boolean> {
   return page.evaluate(() =>

@@ -10,7 +10,7 @@ import type { RolloutView } from '../../server/rollout/rollout-service';
 import { createFakeDecoder } from '../support/stand-in-decoders';
 import { createTestDatabase, makeRequestLogRow, testAppConfig, type TestDatabase } from '../support';
 import { writeRequests } from '../support/seed-requests';
-import { chartOverflows, confirm, distinctAxisLabels, openConsole, type ConsolePage } from './console-page';
+import { chartOverflows, confirm, distinctAxisLabels, openConsole, overlappingLabels, type ConsolePage } from './console-page';
 import { seedExperiment } from './seed-experiment';
 
 /**
@@ -119,6 +119,7 @@ describe('ops console', () => {
     await expect(page.locator('[data-testid=chart-share] svg path[data-series=share]').count()).resolves.toBe(1);
     await expect(page.locator('[data-testid=chart-timeseries] svg polyline[data-variant]').count()).resolves.toBe(2);
     expect(await chartOverflows(page)).toEqual([]);
+    expect(await overlappingLabels(page)).toEqual([]);
     expect(await distinctAxisLabels(page)).toBe(true);
     // ISO-like dates only.
     expect(await page.getByTestId('stage-started').textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
@@ -137,6 +138,52 @@ describe('ops console', () => {
       possibleInterval({ metric: 'latencyP95', difference: 'relative', effect: -0.3, ci: [-0.5, -0.08] }),
     ])`);
     expect(verdicts).toEqual([false, false, false, true, true]);
+    expect(page.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('draws every chart inside its box on edge-case data, with real time axes', async () => {
+    const page = await open('dev-viewer-key');
+    // Each case renders one chart from the page's own modules into a chart figure (a string, so
+    // the test's compiler leaves the browser's dynamic import alone).
+    const drawn = await page.evaluate(`Promise.all([import('/console/charts.js'), import('/console/time-charts.js')]).then(([c, t]) => {
+      const DAY = 86400000, T = Date.parse('2026-12-01T23:30:00Z');
+      const kpis = (accuracy, ci, costPerRequest, costPerCorrect) => ({ accuracy, accuracyCi: ci, costPerRequest, costPerCorrect });
+      const hist = (counts) => ({ bounds: counts.map((_, i) => 10 * 2 ** (i / 4)), baseline: counts, specs: counts.map((x, i) => counts[counts.length - 1 - i]) });
+      const series = (n, step, f) => Array.from({ length: n }, (_, i) => [{ bucket: new Date(T + i * step).toISOString(), variant: 'baseline', n: 10, accuracy: f(i), latencyMean: 100 * f(i) + 1, costPerRequest: f(i) / 1000 }, { bucket: new Date(T + i * step).toISOString(), variant: 'specs', n: 10, accuracy: 1 - f(i), latencyMean: 50, costPerRequest: 1e-7 }]).flat();
+      const cases = {
+        'accuracy at the edges of [0, 1]': c.accuracyChart({ baseline: kpis(0.999, [0.99, 1]), specs: kpis(0.001, [0, 0.01]) }),
+        'accuracy with one arm': c.accuracyChart({ specs: kpis(0.5, [0.2, 0.8]) }),
+        'cost spanning seven decades': c.costChart({ baseline: kpis(0.5, null, 5.25, 12.5), specs: kpis(0.5, null, 1e-7, 3e-7) }),
+        'cost where one bar dwarfs the label': c.costChart({ baseline: kpis(0.5, null, 0.000748, 0.0009), specs: kpis(0.5, null, 0.000749, null) }),
+        'latency in one bucket': c.latencyChart(hist([0, 0, 0, 50, 0, 0, 0])),
+        'latency spread wide': c.latencyChart(hist(Array.from({ length: 200 }, (_, i) => (i % 7) + 1))),
+        'share within two seconds': t.shareChart([{ at: new Date(T).toISOString(), specsShare: 0.01, stage: 1 }, { at: new Date(T + 1500).toISOString(), specsShare: 1, stage: 2 }], T + 2000),
+        'share across three days': t.shareChart([{ at: new Date(T).toISOString(), specsShare: 0.05, stage: 1 }, { at: new Date(T + 3 * DAY).toISOString(), specsShare: 0, stage: 2 }], T + 3 * DAY + 5000),
+        'series over five weeks, hourly': t.timeseriesChart(series(35 * 24, 3600000, (i) => (i % 24) / 23), 'latencyMean', 3600000),
+        'accuracy series across midnight': t.timeseriesChart(series(90, 60000, (i) => i / 89), 'accuracy', 60000),
+        'cost series, tiny values': t.timeseriesChart(series(30, 60000, (i) => i / 1e6), 'costPerRequest', 60000),
+      };
+      for (const [name, svg] of Object.entries(cases)) {
+        const fig = document.createElement('figure');
+        fig.className = 'card chart edge-case';
+        fig.dataset.testid = name;
+        fig.append(svg);
+        document.querySelector('.charts').append(fig);
+      }
+      document.getElementById('detail').hidden = false;
+      return Object.keys(cases).length;
+    })`);
+    expect(drawn).toBe(11);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('.charts').screenshot({ path: path.join(ARTIFACTS, 'edge-case-charts.png') });
+    expect(await chartOverflows(page)).toEqual([]);
+    expect(await overlappingLabels(page)).toEqual([]);
+    expect(await distinctAxisLabels(page)).toBe(true);
+    const labels = await page.$$eval('figure.edge-case text[data-time]', (els) => els.map((e) => e.textContent ?? ''));
+    expect(labels.length).toBeGreaterThan(10);
+    // Clock times, dates where they change (MM-DD hh:mm), or whole ISO dates: never a locale format.
+    for (const l of labels) expect(l).toMatch(/^(\d{2}:\d{2}(:\d{2})?|\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?|\d{4}-\d{2}-\d{2})$/);
     expect(page.errors).toEqual([]);
     await page.context().close();
   });

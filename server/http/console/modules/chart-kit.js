@@ -25,6 +25,17 @@ export function yScale(f, values, options = {}) {
   return { ...d, y: linearScale([d.lo, d.hi], [f.B, f.T]) };
 }
 
+// 11 px labels: about 6.6 px per character at the widest (digits, $, %), so a margin computed
+// from the longest tick label always holds it.
+export const CHAR_PX = 6.6;
+
+/** Widens the left margin to the longest y label; call before anything uses f.L. */
+export function fitLeft(f, scale, format) {
+  const longest = Math.max(0, ...scale.ticks.map((t) => String(format(t)).length));
+  f.L = Math.max(f.L, Math.ceil(longest * CHAR_PX) + 12);
+  return f;
+}
+
 export function yAxis(f, scale, format) {
   return scale.ticks.map((t) => s('g', { class: 'tick' },
     s('line', { x1: f.L, x2: f.R, y1: scale.y(t), y2: scale.y(t), class: 'grid' }),

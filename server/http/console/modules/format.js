@@ -11,7 +11,7 @@ export const fmt = {
   int: (x) => (isNum(x) ? Math.round(x).toLocaleString('en-US') : '–'),
   pct: (x, d = 1) => (isNum(x) ? `${(x * 100).toFixed(d)}%` : '–'),
   share,
-  ms: (x) => (!isNum(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`),
+  ms: (x) => (!isNum(x) ? '–' : x >= 100_000 ? `${(x / 1000).toFixed(0)} s` : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`),
   usd: (x) => (!isNum(x) ? '–' : x === 0 ? '$0' : Math.abs(x) >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(Math.max(2, 2 - Math.floor(Math.log10(Math.abs(x)))))}`),
   p: (x) => (!isNum(x) ? '–' : x < 0.0001 ? '<0.0001' : x.toFixed(4)),
   time: (iso) => (iso ? formatDateTime(typeof iso === 'number' ? iso : Date.parse(iso), tzOffset()) : '–'),

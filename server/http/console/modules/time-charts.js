@@ -1,6 +1,6 @@
 // Charts over time: the SPECS share as a step line, and a metric's time series per variant
 // from the results API, both on a real time axis (chart-kit.js).
-import { frame, legend, noData, timeAxis, VARIANT_LABEL, VARIANTS, yAxis, yScale } from './chart-kit.js';
+import { fitLeft, frame, legend, noData, timeAxis, VARIANT_LABEL, VARIANTS, yAxis, yScale } from './chart-kit.js';
 import { s } from './dom.js';
 import { fmt, isNum } from './format.js';
 
@@ -41,8 +41,9 @@ export function timeseriesChart(points, metric, bucketMs = 60_000) {
   const f = frame(W, H, { L: 74, R: 20, T: 26, B: 46 }, label);
   const ts = rows.map((r) => r.t);
   const t0 = Math.min(...ts) - bucketMs / 2, t1 = Math.max(...ts) + bucketMs / 2;
-  const ax = timeAxis(f, t0, t1, 6);
   const ys = yScale(f, rows.map((r) => r[metric]), { padding: 0.05, ...spec.bounds });
+  fitLeft(f, ys, spec.format);
+  const ax = timeAxis(f, t0, t1, 6);
   f.root.append(...yAxis(f, ys, spec.format), ...ax.nodes);
   for (const v of VARIANTS) {
     const mine = rows.filter((r) => r.variant === v).sort((a, b) => a.t - b.t);
