@@ -4,7 +4,8 @@
  */
 import { loadConfig } from '../server/config/index';
 import { searchOptionsFromFlags, SEARCH_FLAGS } from '../server/decoding/cli-flags';
-import { createDecoder, parseSolveOptions, readModelContext, STRATEGIES, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
+import { createDecoder, parseSolveOptions, readModelContext, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
+import { STRATEGIES } from '../server/vocabulary';
 import { CliError, numberArg, parseCli, runCli } from './lib/cli';
 
 const spec = {

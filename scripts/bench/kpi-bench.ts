@@ -1,3 +1,4 @@
+import type { VariantKey } from '../../server/vocabulary';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -44,7 +45,7 @@ export interface KpiBenchOptions {
 }
 
 interface Arm {
-  variant: 'baseline' | 'specs';
+  variant: VariantKey;
   share: number;
   accuracy: number;
   latencyMedianMs: number;
@@ -142,7 +143,7 @@ function sampleRows(key: string, count: number, end: number): RequestLogRow[] {
 /** Rollup KPIs vs direct SQL over request_log: exact counts, sums to 1e-9, quantiles within two buckets. */
 async function verify(pool: pg.Pool, kpi: KpiService, key: string): Promise<{ ok: boolean; checks: Record<string, unknown>[] }> {
   const res = await kpi.results(key, { stage: 0 });
-  const d = await pool.query<Record<string, number> & { variant: 'baseline' | 'specs' }>(
+  const d = await pool.query<Record<string, number> & { variant: VariantKey }>(
     `SELECT variant, count(*)::int AS n, count(*) FILTER (WHERE status = 'error')::int AS errors, count(correct)::int AS graded,
             count(*) FILTER (WHERE correct)::int AS correct, count(*) FILTER (WHERE ${OUTCOME_SQL.inLatency})::int AS latency_n,
             sum(latency_ms::float8) FILTER (WHERE ${OUTCOME_SQL.inLatency}) AS latency_sum, sum(cost_usd) AS cost_sum,

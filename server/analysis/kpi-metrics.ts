@@ -1,3 +1,4 @@
+import type { VariantKey } from '../vocabulary';
 import {
   compareMeans,
   compareProportions,
@@ -18,8 +19,7 @@ import { addSums as addRollupSums, zeroSums } from './rollup-sums';
  * against hand-computed numbers.
  */
 
-export type VariantName = 'baseline' | 'specs';
-export const VARIANTS: readonly VariantName[] = ['baseline', 'specs'];
+export const VARIANTS: readonly VariantKey[] = ['baseline', 'specs'];
 
 export interface LatencyQuantiles {
   mean: number | null;

@@ -1,3 +1,4 @@
+import type { Clock, VariantKey } from '../vocabulary';
 import { NotFoundError, ValidationError } from '../errors';
 import { kpiOf } from './outcome';
 import { adjustPValues, sampleRatioMismatch, SRM_P_THRESHOLD, type AdjustMethod, type Histogram } from './stats';
@@ -17,11 +18,9 @@ import {
   type Comparison,
   type DifferenceMode,
   type VariantKpis,
-  type VariantName,
 } from './kpi-metrics';
 
 /** Epoch milliseconds (same shape as server/queue's Clock). */
-export type Clock = () => number;
 
 export type StageSelector = number | 'all';
 
@@ -53,7 +52,7 @@ export interface SrmSummary {
 
 export interface TimeseriesPoint {
   bucket: string;
-  variant: VariantName;
+  variant: VariantKey;
   n: number;
   accuracy: number | null;
   latencyMean: number | null;
@@ -71,7 +70,7 @@ export interface ResultsJson {
   sequential: boolean;
   adjust: AdjustMethod;
   granularity: Granularity;
-  variants: Record<VariantName, VariantKpis>;
+  variants: Record<VariantKey, VariantKpis>;
   comparisons: Comparison[];
   srm: SrmSummary;
   timeseries: TimeseriesPoint[];
@@ -93,10 +92,10 @@ export interface StageData {
   experiment: ExperimentRef;
   stage: number;
   expectedShare: number;
-  arms: Record<VariantName, ArmData>;
+  arms: Record<VariantKey, ArmData>;
   /** Per-unit-bucket totals per arm (for variances when units repeat). */
-  units: Record<VariantName, (UnitSums & { unitBucket: number })[]>;
-  kpis: Record<VariantName, VariantKpis>;
+  units: Record<VariantKey, (UnitSums & { unitBucket: number })[]>;
+  kpis: Record<VariantKey, VariantKpis>;
 }
 
 export interface KpiService {
@@ -153,12 +152,12 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
     return requested;
   }
 
-  function mergeArms(cells: TimeCell[]): Record<VariantName, ArmData> & { byStage: Map<number, Record<VariantName, number>> } {
+  function mergeArms(cells: TimeCell[]): Record<VariantKey, ArmData> & { byStage: Map<number, Record<VariantKey, number>> } {
     const arms = {
       baseline: { sums: emptySums('baseline'), histogram: { bounds: HISTOGRAM_EDGES, counts: new Array<number>(LATENCY_BUCKET_COUNT).fill(0) } },
       specs: { sums: emptySums('specs'), histogram: { bounds: HISTOGRAM_EDGES, counts: new Array<number>(LATENCY_BUCKET_COUNT).fill(0) } },
     };
-    const byStage = new Map<number, Record<VariantName, number>>();
+    const byStage = new Map<number, Record<VariantKey, number>>();
     for (const c of cells) {
       if (c.variant !== 'baseline' && c.variant !== 'specs') continue;
       addSums(arms[c.variant].sums, c);
@@ -170,7 +169,7 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
     return Object.assign(arms, { byStage });
   }
 
-  async function srmSummary(e: ExperimentRef, byStage: Map<number, Record<VariantName, number>>): Promise<SrmSummary> {
+  async function srmSummary(e: ExperimentRef, byStage: Map<number, Record<VariantKey, number>>): Promise<SrmSummary> {
     const shares = await repo.stageShares(e.id);
     let baseline = 0;
     let specs = 0;
@@ -204,7 +203,7 @@ export function createKpiService(deps: { repo: KpiRepository; clock: Clock; cach
 
   function timeseriesPoints(cells: TimeCell[]): TimeseriesPoint[] {
     // Cells arrive per stage; a time bucket straddling a stage change is merged here.
-    const merged = new Map<string, { bucket: Date; variant: VariantName; sums: VariantSums; hist: number[] }>();
+    const merged = new Map<string, { bucket: Date; variant: VariantKey; sums: VariantSums; hist: number[] }>();
     for (const c of cells) {
       if (c.variant !== 'baseline' && c.variant !== 'specs') continue;
       const k = `${c.bucket.getTime()}|${c.variant}`;

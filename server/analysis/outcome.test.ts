@@ -1,4 +1,5 @@
-import { contribution, gradedCorrect, kpiOf, type Outcome, type OutcomeRow } from './outcome';
+import type { Outcome } from '../vocabulary';
+import { contribution, gradedCorrect, kpiOf, type OutcomeRow } from './outcome';
 import { addSums, unitBucketOf, UNIT_BUCKETS, zeroSums } from './rollup-sums';
 
 const row = (status: Outcome, correct: boolean | null, latencyMs = 100, costUsd = 2e-5): OutcomeRow => ({

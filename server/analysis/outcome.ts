@@ -17,11 +17,10 @@
  * - Cost: what the attempt really spent, failed or not (tokens used before the failure).
  * - Failure rate: (errors + timeouts) / requests, over every request.
  */
+import type { Outcome } from '../vocabulary';
 import { latencyBucketIndex } from './latency-buckets';
 import type { RollupSums } from './rollup-sums';
 
-export const OUTCOMES = ['ok', 'error', 'timeout'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
 
 export const inLatencyDistribution = (outcome: Outcome): boolean => outcome !== 'error';
 

@@ -21,7 +21,7 @@ import {
   type ExperimentsService,
 } from '../experiments';
 import type { Logger } from '../observability/logger';
-import type { Clock } from '../queue';
+import type { Clock } from '../vocabulary';
 import { createRolloutModule, type RolloutModule } from '../rollout/rollout-module';
 
 export interface Core {

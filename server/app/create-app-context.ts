@@ -27,14 +27,13 @@ import {
   createRedisAbandoned,
   createInMemoryAbandoned,
   type AbandonedRequests,
-  wallClockMs,
-  type Clock,
   type DecodeQueue,
   type DecodeWorker,
-  type DecoderLike,
+  type Solver,
 } from '../queue';
 import type { MetricsPort, WriterPort } from './ports';
 import { createTelemetryPorts } from './telemetry-ports';
+import { wallClockMs, type Clock } from '../vocabulary';
 import { createCore, type Core } from './core';
 import type { PrismaClient } from '../db/create-prisma-client';
 import type pg from 'pg';
@@ -52,7 +51,7 @@ export interface AppContextOptions {
   role?: AppRole;
   logger?: Logger;
   /** Replaces the ONNX decoder (benchmarks' constant-cost stand-in). */
-  decoder?: DecoderLike;
+  decoder?: Solver;
   /** Apply migrations first (advisory-locked; default true). */
   migrate?: boolean;
   /** Routers a test adds. */
@@ -106,7 +105,7 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
 
     // Decoding happens here when this process runs workers.
     const runsWorkers = role === 'worker' || role === 'all' || !redisUrl;
-    let decoder: (DecoderLike & { close?(): Promise<void> }) | undefined;
+    let decoder: (Solver & { close?(): Promise<void> }) | undefined;
     let writer: WriterPort | undefined;
     if (runsWorkers) {
       if (options.decoder) decoder = options.decoder;

@@ -5,7 +5,7 @@
  */
 import type { AppConfig } from '../config';
 import { createLogger, type Logger } from '../observability/logger';
-import { wallClockMs } from '../queue';
+import { wallClockMs } from '../vocabulary';
 import { createCore, type Core } from './core';
 
 export type CliContext = Core;

@@ -1,8 +1,9 @@
-import type { LogRow } from '../queue';
+import type { Outcome } from '../vocabulary';
+import type { RequestLogRow } from '../telemetry/request-log-row';
 
 /** What the wiring needs from the metrics registry (telemetry's, adapted in telemetry-ports.ts). */
 export interface MetricsPort {
-  observeRequest(variant: string, status: 'ok' | 'error' | 'timeout', latencyMs: number): void;
+  observeRequest(variant: string, status: Outcome, latencyMs: number): void;
   setQueueDepth(depth: number): void;
   countExposure(experiment: string, variant: string): void;
   render(): Promise<{ contentType: string; body: string }>;
@@ -10,7 +11,7 @@ export interface MetricsPort {
 
 /** The request-log writer as the worker uses it. */
 export interface WriterPort {
-  write(row: LogRow): void;
+  write(row: RequestLogRow): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
-import type { UsageLike } from '../queue';
+import type { Usage } from '../vocabulary';
 import {
   computeCostUsd,
   createFeedbackService,
@@ -24,7 +24,7 @@ export interface TelemetryPorts {
   registry: Metrics;
   createWriter(): Promise<WriterPort>;
   recordFeedback(requestId: string, correct: boolean): Promise<{ applied: boolean }>;
-  costUsd(usage: UsageLike): number;
+  costUsd(usage: Usage): number;
 }
 
 /** Adapts server/telemetry to the ports the wiring uses (the only file to touch when telemetry's API changes). */

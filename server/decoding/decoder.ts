@@ -7,18 +7,18 @@ import { formatPrompt } from '../task/format';
 import { parseQuestion } from '../task/parse-expression';
 import { solutionLength } from '../task/canonical-solution';
 import { isAppError } from '../errors/index';
-import { emptyModelUsage, emptyUsage, type Usage } from './accounting';
+import { emptyModelUsage, emptyUsage, MODEL_ROLES, type ModelRole, type Strategy, type Usage } from '../vocabulary';
 import { forward, gatherRows, outputAt } from './kv-cache';
 import { DecodeAttemptError, ModelLoadError, QuestionValidationError } from './errors';
 import { loadManifest, loadModelSession, type Manifest, type ModelSession } from './model-session';
 import { onnxLanguageModel, onnxRewardModel } from './onnx-models';
-import { parseSolveOptions, type SolveOptions, type SolveOptionsInput, type Strategy } from './options';
+import { parseSolveOptions, type SolveOptions, type SolveOptionsInput } from './options';
 import type { ModelContext } from './seq-state';
 import { beamSearch } from './strategies/beam-search';
 import { greedy } from './strategies/greedy';
 import { specsSearch } from './strategies/specs';
 import { createTokenizer, type Tokenizer } from './tokenizer';
-import type { ModelRole, SearchResult, StepRecord } from './types';
+import type { SearchResult, StepRecord } from './types';
 
 export interface DecoderConfig {
   readonly modelsDir: string;
@@ -56,14 +56,13 @@ export interface Decoder {
   close(): Promise<void>;
 }
 
-const ROLES: readonly ModelRole[] = ['draft', 'target', 'prm'];
 
 /** Loads the three models once; solve() may be called concurrently. */
 export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
   const intraOpThreads = config.intraOpThreads ?? 1;
   const manifest = await loadManifest(config.modelsDir);
   const tokenizer = await loadVocab(config.modelsDir, manifest);
-  const settled = await Promise.allSettled(ROLES.map((role) => loadModelSession(config.modelsDir, manifest, role, { intraOpThreads })));
+  const settled = await Promise.allSettled(MODEL_ROLES.map((role) => loadModelSession(config.modelsDir, manifest, role, { intraOpThreads })));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.release() : undefined)));
@@ -75,7 +74,7 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
   try {
     await checkVocabulary(sessions, tokenizer, path.join(config.modelsDir, manifest.vocab));
   } catch (err) {
-    await Promise.all(ROLES.map((r) => sessions[r].release()));
+    await Promise.all(MODEL_ROLES.map((r) => sessions[r].release()));
     throw err;
   }
   const info: DecoderInfo = {
@@ -83,7 +82,7 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
     provisional: manifest.provisional ?? false,
     intraOpThreads,
     models: Object.fromEntries(
-      ROLES.map((r) => [r, { file: sessions[r].file, ...sessions[r].layout, sha256: manifest.models[r].sha256 }]),
+      MODEL_ROLES.map((r) => [r, { file: sessions[r].file, ...sessions[r].layout, sha256: manifest.models[r].sha256 }]),
     ) as DecoderInfo['models'],
   };
   let closed = false;
@@ -120,7 +119,7 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
     },
     async check() {
       if (closed) throw new Error('decoder is closed');
-      for (const role of ROLES) {
+      for (const role of MODEL_ROLES) {
         const session = sessions[role];
         await forward(session, gatherRows(session.layout, [null]), [{ tokens: [tokenizer.bos], pos: 0, promptTokens: 0 }], tokenizer.pad, emptyModelUsage());
       }
@@ -128,7 +127,7 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all(ROLES.map((r) => sessions[r].release()));
+      await Promise.all(MODEL_ROLES.map((r) => sessions[r].release()));
     },
   };
 }

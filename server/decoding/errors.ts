@@ -1,5 +1,5 @@
 import { AppError, ValidationError } from '../errors/index';
-import type { Usage } from './accounting';
+import type { Usage } from '../vocabulary';
 
 /** A model file is missing, unreadable, corrupt or does not match models/manifest.json. */
 export class ModelLoadError extends AppError {

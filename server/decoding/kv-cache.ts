@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { recordCall, type ModelUsage } from './accounting';
+import type { ModelUsage } from '../vocabulary';
+import { recordCall } from './accounting';
 import type { KvLayout, ModelSession } from './model-session';
 
 /**

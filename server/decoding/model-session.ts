@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { ModelLoadError } from './errors';
-import type { ModelRole } from './types';
+import type { ModelRole } from '../vocabulary';
 
 const manifestModel = z.object({
   file: z.string(),

@@ -1,5 +1,6 @@
 import { DecodingOptionsError } from './errors';
-import { parseSolveOptions, STRATEGIES } from './options';
+import { STRATEGIES } from '../vocabulary';
+import { parseSolveOptions } from './options';
 
 describe('parseSolveOptions', () => {
   it('fills defaults', () => {

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { DecodingOptionsError } from './errors';
 import { BEAM_DEFAULTS, PRM_AGGREGATIONS } from './strategies/beam-search';
 import { SPECS_DEFAULTS } from './strategies/specs';
+import { STRATEGIES, type Strategy } from '../vocabulary';
 
-export const STRATEGIES = ['beam-target', 'beam-draft', 'specs', 'greedy-target', 'greedy-draft'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
 
 export const DEFAULT_N = 8;
 export const DEFAULT_BEAM_WIDTH = 4;

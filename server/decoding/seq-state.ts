@@ -1,4 +1,4 @@
-import type { ModelUsage } from './accounting';
+import type { ModelUsage } from '../vocabulary';
 import { forward, gatherRows, outputAt, type KvRow } from './kv-cache';
 import type { ModelSession } from './model-session';
 import type { Tokenizer } from './tokenizer';

@@ -8,7 +8,6 @@ export interface Rng {
   next(): number;
 }
 
-export type ModelRole = 'draft' | 'target' | 'prm';
 
 /** One generated line. `eos`: the model stopped with end-of-sequence instead of "\n". */
 export interface Step {

@@ -1,9 +1,6 @@
 import { z } from 'zod';
+import { STRATEGIES, type Strategy, type VariantKey } from '../vocabulary';
 
-export const STRATEGIES = ['beam-target', 'beam-draft', 'specs', 'greedy-target', 'greedy-draft'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
-export const VARIANT_KEYS = ['baseline', 'specs'] as const;
-export type VariantKey = (typeof VARIANT_KEYS)[number];
 export type ExperimentStatus = 'draft' | 'running' | 'paused' | 'stopped' | 'completed';
 export type Role = 'admin' | 'viewer' | 'service';
 

@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
-import type { ApiKeyRecord, AuditEntry, Experiment, ExperimentStatus, Role, VariantConfig, VariantKey } from './experiment-types';
+import type { VariantKey } from '../vocabulary';
+import type { ApiKeyRecord, AuditEntry, Experiment, ExperimentStatus, Role, VariantConfig } from './experiment-types';
 
 /** The only file in experiments/ that touches Prisma. Every mutation writes audit_log + share_history in one transaction. */
 export interface ExperimentsRepository {

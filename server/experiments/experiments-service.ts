@@ -7,10 +7,9 @@ import {
   type AuditEntry,
   type CreateExperimentInput,
   type Experiment,
-  type Strategy,
   type VariantConfig,
-  type VariantKey,
 } from './experiment-types';
+import type { Strategy, VariantKey } from '../vocabulary';
 import { MissingExperiment, type ExperimentChange, type ExperimentsRepository } from './experiments-repository';
 
 /** Checks a variant's strategy parameters (the decoder's options schema); throws a ValidationError naming `field`. */

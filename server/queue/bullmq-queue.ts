@@ -2,7 +2,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { AppError, ClientGoneError, TimeoutError, UnavailableError } from '../errors';
 import type { AbandonedRequests } from './abandonment';
-import { wallClockMs } from './clock';
+import { wallClockMs } from '../vocabulary';
 import { createAdmission } from './admission';
 import { createProducerRedis, createRedis } from './redis';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';

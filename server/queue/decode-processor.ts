@@ -1,19 +1,16 @@
 import type { Logger } from 'pino';
-import { gradedCorrect, type Outcome } from '../analysis/outcome';
+import { gradedCorrect } from '../analysis/outcome';
+import { emptyUsage, type Clock, type Outcome, type Usage } from '../vocabulary';
 import type { RequestLogRow } from '../telemetry/request-log-row';
 import { AppError, ClientGoneError, TimeoutError } from '../errors';
 import type { AbandonedRequests } from './abandonment';
-import type { Clock } from './clock';
-import type { DecodeJob, DecoderLike, SolveOutcome, UsageLike } from './types';
-
-/** One request_log row, as the telemetry writer takes it. */
-export type LogRow = RequestLogRow;
+import type { DecodeJob, Solver, SolveOutcome } from './types';
 
 export interface ProcessorDeps {
-  decoder: DecoderLike;
+  decoder: Solver;
   /** Hands the row to the batched request-log writer (never awaited on the request path). */
-  writeRow: (row: LogRow) => void;
-  costUsd: (usage: UsageLike) => number;
+  writeRow: (row: RequestLogRow) => void;
+  costUsd: (usage: Usage) => number;
   /** Per-request metrics (requests_total, request_latency_ms). */
   observe?: (variant: string, status: Outcome, latencyMs: number) => void;
   logger: Logger;
@@ -28,12 +25,7 @@ export class DecodeFailedError extends AppError {
   }
 }
 
-const countSteps = (steps: readonly unknown[] | number) => (typeof steps === 'number' ? steps : steps.length);
-const NO_USAGE: UsageLike = {
-  draft: { promptTokens: 0, generatedTokens: 0, tokens: 0, computeMs: 0, calls: 0 },
-  target: { promptTokens: 0, generatedTokens: 0, tokens: 0, computeMs: 0, calls: 0 },
-  prm: { promptTokens: 0, generatedTokens: 0, tokens: 0, computeMs: 0, calls: 0 },
-};
+const NO_USAGE: Usage = emptyUsage();
 
 /**
  * The worker's job: run the variant's strategy, grade, price, log the row. Shared by the
@@ -47,12 +39,12 @@ export function createDecodeProcessor(deps: ProcessorDeps): (job: DecodeJob) => 
   const { decoder, writeRow, costUsd, observe, logger, clock, abandoned } = deps;
   return async (job) => {
     const startedAt = clock();
-    const log = (status: Outcome, finishedAt: number, usage: UsageLike, fields: Partial<LogRow>): LogRow => {
+    const log = (status: Outcome, finishedAt: number, usage: Usage, fields: Partial<RequestLogRow>): RequestLogRow => {
       // The user waited until the deadline, not longer: a timeout counts at its deadline.
       const latencyMs = status === 'timeout' ? job.deadline - job.receivedAt : finishedAt - job.receivedAt;
       const label = job.reference === null ? null : fields.answer !== undefined && fields.answer !== null && fields.answer === job.reference;
       const correct = gradedCorrect(status, label);
-      const row: LogRow = {
+      const row: RequestLogRow = {
         requestId: job.requestId,
         experiment: job.experiment,
         stage: job.stage,
@@ -108,7 +100,7 @@ export function createDecodeProcessor(deps: ProcessorDeps): (job: DecodeJob) => 
       result = await decoder.solve(job.question, { ...job.params, strategy: job.strategy });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const spent = (err as { usage?: UsageLike }).usage ?? NO_USAGE;
+      const spent = (err as { usage?: Usage }).usage ?? NO_USAGE;
       log('error', clock(), spent, { error: message.slice(0, 500) });
       logger.warn({ requestId: job.requestId, err }, 'decode failed');
       const cause = (err as { cause?: unknown }).cause ?? err;
@@ -133,7 +125,7 @@ export function createDecodeProcessor(deps: ProcessorDeps): (job: DecodeJob) => 
       correct: row.correct,
       gradingSource: row.correct === null ? 'none' : 'reference',
       text: result.text,
-      steps: countSteps(result.steps),
+      steps: result.steps.length,
       finished: result.finished,
       prmScore: result.prmScore,
       draftAcceptance: result.draftAcceptance,

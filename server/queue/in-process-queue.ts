@@ -1,7 +1,7 @@
 import { ClientGoneError, TimeoutError, UnavailableError } from '../errors';
 import type { AbandonedRequests } from './abandonment';
 import { createAdmission } from './admission';
-import { wallClockMs } from './clock';
+import { wallClockMs } from '../vocabulary';
 import type { DecodeJob, DecodeQueue, SolveOutcome } from './types';
 
 /**

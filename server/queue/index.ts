@@ -1,5 +1,4 @@
 export * from './types';
-export * from './clock';
 export * from './decode-processor';
 export * from './in-process-queue';
 export * from './bullmq-queue';

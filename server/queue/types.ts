@@ -1,4 +1,5 @@
-import type { Strategy, VariantKey } from '../experiments/experiment-types';
+import type { Decoder } from '../decoding/decoder';
+import type { Strategy, VariantKey } from '../vocabulary';
 
 /** What the API puts on the queue: everything the worker needs, nothing it must look up. */
 export interface DecodeJob {
@@ -17,33 +18,11 @@ export interface DecodeJob {
   readonly deadline: number;
 }
 
-export interface ModelUsageLike {
-  promptTokens: number;
-  generatedTokens: number;
-  tokens: number;
-  computeMs: number;
-  calls: number;
-}
-export type UsageLike = Record<'draft' | 'target' | 'prm', ModelUsageLike>;
-
-export interface DecodeResultLike {
-  answer: number | null;
-  text: string;
-  steps: readonly unknown[] | number;
-  finished: boolean;
-  prmScore: number | null;
-  latencyMs: number;
-  usage: UsageLike;
-  draftAcceptance: number | null;
-  fallbacks: number;
-}
-
-/** The decoder as the worker sees it. */
-export interface DecoderLike {
-  solve(question: string, options: { strategy: Strategy } & Record<string, unknown>): Promise<DecodeResultLike>;
-  /** Readiness probe: throws when the models cannot run (absent for stand-ins that need none). */
-  check?(): Promise<void>;
-}
+/**
+ * The decoder as the worker uses it: server/decoding's Decoder (its readiness probe is
+ * optional so that tests can stand in a decoder that needs no models).
+ */
+export type Solver = Pick<Decoder, 'solve'> & Partial<Pick<Decoder, 'check'>>;
 
 /** The API's response payload for one solve, produced by the worker. */
 export interface SolveOutcome {

@@ -1,3 +1,4 @@
+import type { VariantKey } from '../vocabulary';
 /**
  * Plan preview, the pure part: what a rollout plan will do at the traffic an experiment
  * actually gets. Three simulated cases through the service's own gate (rollout-simulator.ts):
@@ -75,7 +76,7 @@ export function observeTraffic(results: Pick<ResultsJson, 'variants' | 'timeseri
   const total = results.variants.baseline.n + results.variants.specs.n;
   const windowMs = times.length > 0 ? Math.max(...times) - Math.min(...times) + GRANULARITY_MS[results.granularity] : 0;
   const graded = results.variants.baseline.graded + results.variants.specs.graded;
-  const arm = (v: 'baseline' | 'specs'): ArmObservation => {
+  const arm = (v: VariantKey): ArmObservation => {
     const k = results.variants[v];
     return {
       n: k.n,

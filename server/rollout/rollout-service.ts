@@ -1,3 +1,4 @@
+import type { Clock } from '../vocabulary';
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Actor, Experiment, ExperimentsService } from '../experiments';
@@ -13,7 +14,6 @@ import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollou
 import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
 import type { WebhookNotifier } from './webhook-delivery';
 
-export type Clock = () => number;
 
 export type Verdict = 'advance' | 'hold' | 'rollback';
 

@@ -4,7 +4,6 @@ export * from './metrics';
 export { createSpool, type Spool, type SpoolSegment } from './spool';
 export {
   createRequestLogWriter,
-  type Clock,
   type RequestLogWriter,
   type RequestLogWriterOptions,
   type RequestLogWriterStats,

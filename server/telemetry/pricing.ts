@@ -1,3 +1,4 @@
+import { MODEL_ROLES, type ModelRole } from '../vocabulary';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/config';
@@ -9,8 +10,6 @@ import type { AppConfig } from '../config/config';
  */
 export const USD_PER_1M_TOKENS_PER_MFLOP = 0.1;
 
-export type ModelRole = 'draft' | 'target' | 'prm';
-export const MODEL_ROLES: readonly ModelRole[] = ['draft', 'target', 'prm'];
 
 /** USD per 1M tokens, per model role. */
 export type PriceTable = Readonly<Record<ModelRole, number>>;

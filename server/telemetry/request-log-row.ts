@@ -1,13 +1,11 @@
 /** One request as stored in `request_log` (prisma/schema.prisma, model RequestLog). */
-export type Variant = 'baseline' | 'specs';
-export type RequestStatus = 'ok' | 'error' | 'timeout';
-export type GradingSource = 'reference' | 'feedback' | 'none';
+import type { GradingSource, Outcome, VariantKey } from '../vocabulary';
 
 export interface RequestLogRow {
   requestId: string;
   experiment: string;
   stage: number;
-  variant: Variant;
+  variant: VariantKey;
   strategy: string;
   unitHash: string;
   receivedAt: Date;
@@ -33,7 +31,7 @@ export interface RequestLogRow {
   correct: boolean | null;
   gradingSource: GradingSource;
   error: string | null;
-  status: RequestStatus;
+  status: Outcome;
 }
 
 /**

@@ -5,10 +5,8 @@ import { createRequestLogRepository, type InsertBatchResult, type RequestLogRepo
 import type { RequestLogRow } from './request-log-row';
 import type { Journal } from './journal';
 import type { Spool } from './spool';
+import type { Clock } from '../vocabulary';
 
-export interface Clock {
-  now(): number;
-}
 
 export interface RequestLogWriterOptions {
   pool: Pool;
@@ -80,7 +78,7 @@ export interface RequestLogWriter {
 export function createRequestLogWriter(options: RequestLogWriterOptions): RequestLogWriter {
   const { logger, spool, metrics } = options;
   const log = logger.child({ component: 'request-log-writer' });
-  const clock = options.clock ?? { now: () => Date.now() };
+  const clock = options.clock ?? Date.now;
   const repo = options.repository ?? createRequestLogRepository({ pool: options.pool });
   const batchMax = Math.max(1, options.batchMaxRows);
   const concurrency = Math.max(1, options.concurrency ?? 2);
@@ -172,7 +170,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
 
   const runBatch = (rows: RequestLogRow[]): Promise<void> => {
     inFlight += 1;
-    const started = clock.now();
+    const started = clock();
     const p = insertResilient(rows)
       .then((res) => {
         settle(rows);
@@ -180,7 +178,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
         s.rowsWritten += res.inserted;
         failures = 0;
         metrics?.requestLogRowsWritten.inc(res.inserted);
-        metrics?.requestLogFlushSeconds.observe((clock.now() - started) / 1000);
+        metrics?.requestLogFlushSeconds.observe((clock() - started) / 1000);
       })
       .catch(async (err) => {
         s.failedFlushes += 1;
@@ -247,12 +245,12 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
       for (const seg of segments) {
         const rows = await spool.read(seg);
         for (let i = 0; i < rows.length; i += batchMax) {
-          const started = clock.now();
+          const started = clock();
           const res = await insertResilient(rows.slice(i, i + batchMax));
           s.flushes += 1;
           s.rowsWritten += res.inserted;
           metrics?.requestLogRowsWritten.inc(res.inserted);
-          metrics?.requestLogFlushSeconds.observe((clock.now() - started) / 1000);
+          metrics?.requestLogFlushSeconds.observe((clock() - started) / 1000);
         }
         await spool.remove(seg);
         updateSpoolGauge();

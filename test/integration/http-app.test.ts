@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createAppContext, type AppContext } from '../../server/app/create-app-context';
-import type { DecoderLike } from '../../server/queue';
+import type { Solver } from '../../server/queue';
 import { createTestDatabase, testAppConfig, type TestDatabase } from '../support';
 import { createFakeDecoder } from '../support/stand-in-decoders';
 
@@ -9,7 +9,7 @@ const KEYS = { admin: 'test-admin-key', service: 'test-service-key', viewer: 'te
 const CLIENT_KEY = 'sdk-http-app-test-client-key';
 
 /** The real composition root on this file's Postgres schema, with a stand-in decoder (answers right, at once). */
-async function startApp(db: TestDatabase, o: { decoder?: DecoderLike; solveTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<AppContext & { keys: typeof KEYS }> {
+async function startApp(db: TestDatabase, o: { decoder?: Solver; solveTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<AppContext & { keys: typeof KEYS }> {
   const config = testAppConfig({
     db,
     env: {

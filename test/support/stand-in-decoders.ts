@@ -1,7 +1,9 @@
 import { evaluateExpression } from '../../server/task';
-import type { DecodeResultLike, DecoderLike, UsageLike } from '../../server/queue';
+import type { SolveResult } from '../../server/decoding';
+import type { Solver } from '../../server/queue';
+import type { Usage } from '../../server/vocabulary';
 
-const usage = (strategy: string): UsageLike => {
+const usage = (strategy: string): Usage => {
   const draft = strategy === 'specs' || strategy.endsWith('-draft');
   const target = strategy !== 'beam-draft' && strategy !== 'greedy-draft';
   const m = (on: boolean, tokens: number) => ({ promptTokens: on ? 20 : 0, generatedTokens: on ? tokens : 0, tokens: on ? 20 + tokens : 0, computeMs: 0, calls: on ? 4 : 0 });
@@ -20,18 +22,19 @@ const answerOf = (question: string): number | null => {
  * A decoder that answers correctly with fixed token counts and a fixed
  * `decodeMs` (0: immediately). For fast HTTP tests; never for real traffic.
  */
-export function createFakeDecoder(options: { decodeMs?: number; fail?: (question: string) => boolean } = {}): DecoderLike {
+export function createFakeDecoder(options: { decodeMs?: number; fail?: (question: string) => boolean } = {}): Solver {
   const decodeMs = options.decodeMs ?? 0;
   return {
-    async solve(question, opts): Promise<DecodeResultLike> {
+    async solve(question, opts): Promise<SolveResult> {
       if (decodeMs > 0) await new Promise((r) => setTimeout(r, decodeMs));
       if (options.fail?.(question)) throw new Error('fake decoder failure');
       const answer = answerOf(question);
-      const strategy = String(opts.strategy);
+      const strategy = opts.strategy;
       return {
+        strategy,
         answer,
         text: `Q: ${question}\nA: ${answer}\n`,
-        steps: 1,
+        steps: [{ text: `A: ${answer}`, model: 'target', prmScore: 0.9 }],
         finished: true,
         prmScore: 0.9,
         latencyMs: decodeMs,
@@ -47,7 +50,7 @@ export function createFakeDecoder(options: { decodeMs?: number; fail?: (question
  * Constant-cost decoding stand-in for the serving benchmark (`--decoder sleep:5`):
  * waits `sleepMs` and answers, so total − decode isolates the platform's own overhead.
  */
-export function createSleepDecoder(sleepMs: number): DecoderLike {
+export function createSleepDecoder(sleepMs: number): Solver {
   return createFakeDecoder({ decodeMs: sleepMs });
 }
 

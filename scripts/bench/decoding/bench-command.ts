@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ValidationError } from '../../../server/errors/index';
 import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS, type SearchFlagValues } from '../../../server/decoding/cli-flags';
 import { createDecoder } from '../../../server/decoding/decoder';
-import { STRATEGIES, type Strategy } from '../../../server/decoding/options';
+import { STRATEGIES, type Strategy } from '../../../server/vocabulary';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
 import { loadProblems } from './load-problems';
 import { accuracyLatencyChart, markdownReport, pairedComparisons, pairedMarkdown, runningAccuracy, summarize, textTable } from './report';

@@ -1,4 +1,4 @@
-import { emptyUsage } from '../../../server/decoding/accounting';
+import { emptyUsage } from '../../../server/vocabulary';
 import type { SolveResult } from '../../../server/decoding/decoder';
 import type { SolveOptionsInput } from '../../../server/decoding/options';
 import { benchConfigs, runBenchmark } from './bench-runner';

@@ -1,7 +1,7 @@
 import { grade } from '../../../server/task/grader';
-import type { Usage } from '../../../server/decoding/accounting';
 import type { Decoder, SolveResult } from '../../../server/decoding/decoder';
-import type { SolveOptionsInput, Strategy } from '../../../server/decoding/options';
+import type { SolveOptionsInput } from '../../../server/decoding/options';
+import type { Strategy, Usage } from '../../../server/vocabulary';
 
 export interface BenchProblem {
   readonly id: string;

@@ -1,4 +1,4 @@
-import type { ModelRole } from '../../../server/decoding/types';
+import type { ModelRole } from '../../../server/vocabulary';
 import { configKey, type BenchConfig, type BenchRecord } from './bench-runner';
 import { mean, percentile, wilson } from './stats';
 import { scatterChart } from '../../../server/analysis/charts/svg-chart';

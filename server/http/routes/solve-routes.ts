@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Assigner } from '../../assignment';
 import { AppError, ClientGoneError, retryAfterOf, TimeoutError, ValidationError } from '../../errors';
 import { experimentKeySchema, type ExperimentsService } from '../../experiments';
-import type { Clock, DecodeQueue } from '../../queue';
+import type { DecodeQueue } from '../../queue';
+import type { Clock, Outcome } from '../../vocabulary';
 import { validateQuestion } from '../../decoding';
 import type { RequireRole } from '../auth';
 import { handle } from '../handler';
@@ -37,7 +38,7 @@ export interface SolveRoutesDeps {
   /** Per-key request limit on solves (429 with Retry-After); absent: none. */
   rateLimit?: RequestHandler;
   /** Metrics hook, called once per solve that reached the queue (API side, so every queue mode counts alike). */
-  onOutcome?: (variant: string, status: 'ok' | 'error' | 'timeout', latencyMs: number) => void;
+  onOutcome?: (variant: string, status: Outcome, latencyMs: number) => void;
 }
 
 /** Marks when the request arrived, before body parsing, for the logged total latency. */
