@@ -163,4 +163,18 @@ describe('decideGate', () => {
     expect(d.checks.find((c) => c.name === 'accuracy')?.status).toBe('pass');
     expect(d.verdict).toBe('advance');
   });
+  it('never words an impossible interval, though its raw bounds may be (a handful of requests per arm)', () => {
+    const d = decideGate(input({ control: { n: 12, graded: 12 }, treatment: { n: 12, graded: 12 }, stage: { minDurationMs: 0, minGradedPerArm: 0 } }));
+    const numbers = (m: string) => [...m.matchAll(/(-?\d+(?:\.\d+)?)(%| pts)/g)].map((x) => ({ v: Number(x[1]), unit: x[2] }));
+    for (const c of d.checks.filter((k) => k.kind === 'guardrail')) {
+      // The raw bounds may be wider than possible (they are what the decision uses)…
+      for (const { v, unit } of numbers(c.message)) {
+        // …but the words stay within ±100 pts and above −100 %.
+        expect(v).toBeGreaterThanOrEqual(-100);
+        if (unit === ' pts') expect(v).toBeLessThanOrEqual(100);
+      }
+    }
+    const lowers = d.checks.filter((k) => k.kind === 'guardrail').map((k) => k.values.lower as number | undefined).filter((x): x is number => typeof x === 'number');
+    expect(Math.min(...lowers)).toBeLessThan(-1);
+  });
 });

@@ -184,14 +184,19 @@ function guardrailCheck(spec: GuardrailSpec, d: Degradation | { insufficient: st
     tuning: d.tuning,
     designEffect: d.designEffect,
   };
-  const range = `[${spec.format(d.lower)}, ${spec.format(d.upper)}]`;
+  // Messages show the interval within what the metric can be (a proportion's difference within
+  // ±100 pts, a relative change above −100 %): the decision uses the raw bounds, but a person
+  // reading the log must never see an impossible number.
+  const [floor, ceiling] = spec.name === 'accuracy' || spec.name === 'errorRate' ? [-1, 1] : [-1, Infinity];
+  const show = (x: number) => spec.format(Math.min(ceiling, Math.max(floor, x)));
+  const range = `[${show(d.lower)}, ${show(d.upper)}]`;
   if (d.lower > spec.limit) {
     if (d.regime === 'sequential' && !minimumsMet) {
       return { ...base, status: 'pending', message: `${label}: worse by ${range}, beyond the ${spec.format(spec.limit)} limit, but an asymptotic test cannot roll back before the stage minimum`, values };
     }
-    return { ...base, status: 'fail', message: `${label}: worse by at least ${spec.format(d.lower)}, beyond the ${spec.format(spec.limit)} limit (${d.regime === 'exact' ? 'exact' : 'sequential'} bound)`, values };
+    return { ...base, status: 'fail', message: `${label}: worse by at least ${show(d.lower)}, beyond the ${spec.format(spec.limit)} limit (${d.regime === 'exact' ? 'exact' : 'sequential'} bound)`, values };
   }
-  if (d.upper < spec.limit) return { ...base, status: 'pass', message: `${label}: worse by at most ${spec.format(d.upper)}, within the ${spec.format(spec.limit)} limit`, values };
+  if (d.upper < spec.limit) return { ...base, status: 'pass', message: `${label}: worse by at most ${show(d.upper)}, within the ${spec.format(spec.limit)} limit`, values };
   return { ...base, status: 'pending', message: `${label}: change ${range} straddles the ${spec.format(spec.limit)} limit`, values };
 }
 

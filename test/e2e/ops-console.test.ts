@@ -188,6 +188,14 @@ describe('ops console', () => {
     await page.context().close();
   });
 
+  it('reads plan durations as people write them, and writes them back the same way', async () => {
+    const page = await open('dev-viewer-key');
+    const cases: [string, number | null][] = [['30s', 30_000], ['20m', 1_200_000], ['1h30m', 5_400_000], ['2d', 172_800_000], ['90', 90_000], ['1.5h', 5_400_000], ['0s', 0], ['20 min', 1_200_000], ['soon', null], ['1h30', null], ['', null]];
+    const parsed = await page.evaluate(`import('/console/plan-editor.js').then((m) => ${JSON.stringify(cases.map(([t]) => t))}.map((t) => { const ms = m.parseDuration(t); return Number.isNaN(ms) ? null : [ms, m.parseDuration(m.formatDuration(ms))]; }))`);
+    expect(parsed).toEqual(cases.map(([, ms]) => (ms === null ? null : [ms, ms])));
+    await page.context().close();
+  });
+
   it('drives a rollout: create → plan preview → start → hold with reasons → override advance → roll back, all confirmed', async () => {
     const page = await open('dev-admin-key');
     // Create, with a name that would be markup if it were rendered as HTML.
@@ -212,7 +220,7 @@ describe('ops console', () => {
     for (const [i, share] of [[0, '20'], [1, '50']] as const) {
       const row = page.locator(`[data-stage-row="${i}"]`);
       await row.locator('[name=share]').fill(share);
-      await row.locator('[name=minutes]').fill('0');
+      await row.locator('[name=duration]').fill('0s');
       await row.locator('[name=graded]').fill('30');
     }
     await page.getByTestId('preview-rate').fill('600');

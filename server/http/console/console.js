@@ -255,9 +255,8 @@ async function createExperiment() {
 }
 
 async function savePlan() {
-  const plan = readPlan($('plan-editor'));
   await busy(async () => {
-    await api.putPlan(state.selected, plan);
+    await api.putPlan(state.selected, readPlan($('plan-editor')));
     state.draftPlan = null;
     await loadSelected();
     showInfo('Plan saved.');
@@ -265,7 +264,9 @@ async function savePlan() {
 }
 
 function editPlan(fn) {
-  state.draftPlan = fn(readPlan($('plan-editor')));
+  try {
+    state.draftPlan = fn(readPlan($('plan-editor')));
+  } catch (e) { return showError(e); }
   state.preview = null;
   renderPlanCard();
 }
@@ -288,7 +289,11 @@ function init() {
     const btn = ev.target.closest('button[data-action]');
     if (btn && !btn.disabled) runAction(btn.dataset.action);
   });
-  $('plan-editor').addEventListener('input', () => { state.draftPlan = readPlan($('plan-editor')); $('plan-source').textContent = '(edited, not saved)'; });
+  $('plan-editor').addEventListener('input', () => {
+    // Half-typed durations are normal while editing; the draft is kept from the last readable state.
+    try { state.draftPlan = readPlan($('plan-editor')); } catch { /* read again on save or preview */ }
+    $('plan-source').textContent = '(edited, not saved)';
+  });
   $('plan-editor').addEventListener('click', (ev) => {
     if (ev.target.closest('[data-add-stage]')) editPlan(addStage);
     const rm = ev.target.closest('[data-remove-stage]');

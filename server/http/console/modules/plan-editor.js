@@ -3,6 +3,31 @@
 import { h, replace } from './dom.js';
 import { fmt, isNum } from './format.js';
 
+// Durations as people write them (Argo Rollouts' pause durations): 30s, 20m, 1h30m, 2d; a bare number is seconds.
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "1h30m" → 5400000; NaN when it is not a duration. */
+export function parseDuration(text) {
+  const t = String(text ?? '').trim().toLowerCase().replace(/\s+/g, '');
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)(ms|min|s|m|h|d)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== t) return NaN;
+  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0));
+}
+
+/** 5400000 → "1h30m", 20000 → "20s": the shortest exact form. */
+export function formatDuration(ms) {
+  if (!(ms > 0)) return '0s';
+  const out = [];
+  let rest = Math.round(ms);
+  for (const [u, size] of [['d', UNIT_MS.d], ['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s], ['ms', 1]]) {
+    const k = Math.floor(rest / size);
+    if (k > 0) out.push(`${k}${u}`);
+    rest -= k * size;
+  }
+  return out.join('');
+}
+
 const input = (name, value, attrs = {}) => h('input', { type: 'number', name, value: value ?? '', step: 'any', class: 'num-input', ...attrs });
 
 /** The last stage is the ship (100 %, no gate): shown, never edited or removed. */
@@ -14,7 +39,7 @@ function stageRow(st, i, editable) {
   return h('tr', { 'data-stage-row': i },
     h('td', {}, `Stage ${i + 1}`),
     h('td', {}, input('share', +(st.share * 100).toFixed(4), { min: 0, max: 100, disabled: dis, 'aria-label': `stage ${i + 1} share in percent` }), ' %'),
-    h('td', {}, input('minutes', +(st.minDurationMs / 60000).toFixed(3), { min: 0, disabled: dis, 'aria-label': `stage ${i + 1} minimum minutes` }), ' min'),
+    h('td', {}, input('duration', formatDuration(st.minDurationMs), { type: 'text', class: 'num-input', disabled: dis, placeholder: '1h', 'aria-label': `stage ${i + 1} minimum duration` })),
     h('td', {}, input('graded', st.minGradedPerArm, { min: 0, step: 1, disabled: dis, 'aria-label': `stage ${i + 1} minimum graded per arm` })),
     h('td', {}, h('input', { type: 'checkbox', name: 'approval', checked: st.requiresApproval || undefined, disabled: dis, 'aria-label': `stage ${i + 1} requires approval` })),
     h('td', {}, editable ? h('button', { type: 'button', class: 'btn ghost small', 'data-remove-stage': i, title: 'Remove stage' }, '×') : null));
@@ -35,7 +60,7 @@ export function renderPlan(el, plan, { editable }) {
     input(k, plan.guardrails[k], { min: 0, disabled: editable ? undefined : true, 'data-guardrail': k }), h('span', { class: 'unit' }, unit)));
   replace(el,
     h('table', { class: 'table plan-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'SPECS share'), h('th', {}, 'Min. duration'), h('th', {}, 'Min. graded / arm'), h('th', {}, 'Approval'), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'SPECS share'), h('th', {}, 'Min. duration (30s, 20m, 1h)'), h('th', {}, 'Min. graded / arm'), h('th', {}, 'Approval'), h('th', {}, ''))),
       h('tbody', {}, stages)),
     editable ? h('button', { type: 'button', class: 'btn small', 'data-add-stage': '' }, '+ stage') : null,
     h('div', { class: 'guards' }, guards));
@@ -44,11 +69,18 @@ export function renderPlan(el, plan, { editable }) {
 
 const num = (el, name) => Number(el.querySelector(`[name="${name}"]`)?.value);
 
-/** The plan body the form describes (the API validates it and names a bad field). */
+function durationOf(row, i) {
+  const text = row.querySelector('[name="duration"]').value;
+  const ms = parseDuration(text);
+  if (Number.isNaN(ms)) throw new Error(`stage ${i + 1}: minimum duration "${text}" is not a duration like 30s, 20m, 1h30m or 2d`);
+  return ms;
+}
+
+/** The plan body the form describes (the API validates the rest and names a bad field). */
 export function readPlan(el) {
-  const stages = [...el.querySelectorAll('[data-stage-row]')].map((row) => (row.hasAttribute('data-ship') ? { share: 1, minDurationMs: 0, minGradedPerArm: 0, requiresApproval: false } : {
+  const stages = [...el.querySelectorAll('[data-stage-row]')].map((row, i) => (row.hasAttribute('data-ship') ? { share: 1, minDurationMs: 0, minGradedPerArm: 0, requiresApproval: false } : {
     share: Math.round(num(row, 'share') * 1e4) / 1e6,
-    minDurationMs: Math.round(num(row, 'minutes') * 60000),
+    minDurationMs: durationOf(row, i),
     minGradedPerArm: Math.round(num(row, 'graded')),
     requiresApproval: row.querySelector('[name="approval"]').checked,
   }));
