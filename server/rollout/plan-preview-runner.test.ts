@@ -4,6 +4,9 @@ import { previewBodySchema, type PlanPreview } from './plan-preview';
 import { createPlanPreviewer, type PlanPreviewerDeps } from './plan-preview-runner';
 import type { RolloutPlanInput } from './rollout-plan';
 
+// Each preview simulates hundreds of gate evaluations: seconds of CPU, more on a loaded machine.
+jest.setTimeout(60_000);
+
 const MIN = 60_000;
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 const kpis = (n: number, accuracy: number, p95: number) => ({ n, graded: n, accuracy, latency: { mean: 90, p50: 80, p95, p99: 400 }, costPerRequest: 1e-5, errorRate: 0 });
