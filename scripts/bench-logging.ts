@@ -10,7 +10,7 @@ import path from 'node:path';
 import { loadConfig } from '../server/config/config';
 import { resolveDatabase } from '../server/db/resolve-database';
 import { createLogger } from '../server/observability/logger';
-import { runLoggingBench } from '../server/telemetry/bench/bench-logging';
+import { runLoggingBench } from './bench/logging-bench';
 import { createPriceTable } from '../server/telemetry/pricing';
 import { numberArg, outputDir, parseCli, runCli } from './lib/cli';
 

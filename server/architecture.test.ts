@@ -58,6 +58,10 @@ describe('architecture', () => {
     },
   );
 
+  it('server/ holds only what runs in production: no benches, fakes, fixtures or seeders', () => {
+    expect(files.map(rel).filter((f) => /(^|[/-])(bench|fake|fixtures?|seed|seeders?|stand-in|testing)([/.-]|$)/.test(f))).toEqual([]);
+  });
+
   it.each(files.map((f) => [rel(f), f]))('%s does not import test or script code', (_name, file) => {
     expect(imports(file).filter((s) => s.startsWith('test/') || s.startsWith('scripts/'))).toEqual([]);
   });

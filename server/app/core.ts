@@ -71,7 +71,7 @@ export async function createCore(config: AppConfig, options: { logger: Logger; c
     const experiments = createExperimentsService({ repo: experimentsRepo, validateParams: decodingParamsValidator });
     const apiKeys = createApiKeysService({ repo: experimentsRepo, configKeys: config.apiKeys });
     const kpi = createKpiService({ repo: createKpiRepository({ pool }), clock, ...(options.kpiCache === false ? { cache: false } : {}) });
-    const rollout = createRolloutModule({ config, pool, experiments, kpi, logger, clock });
+    const rollout = createRolloutModule({ config, prisma, pool, experiments, kpi, logger, clock });
     cleanups.push(() => rollout.close());
     return {
       config,

@@ -1,3 +1,5 @@
+import type { PrismaClient } from '../db/create-prisma-client';
+import type { Clock } from '../vocabulary';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { KpiService } from '../analysis/kpi-service';
@@ -20,14 +22,15 @@ export interface RolloutModule {
 /** The rollout service, its webhooks and the gate evaluator, from the services the composition root has. */
 export function createRolloutModule(deps: {
   config: AppConfig;
+  prisma: PrismaClient;
   pool: pg.Pool;
   experiments: ExperimentsService;
   kpi: KpiService;
   logger: Logger;
-  clock: () => number;
+  clock: Clock;
 }): RolloutModule {
-  const { config, pool, experiments, kpi, logger, clock } = deps;
-  const repo = createRolloutRepository({ pool });
+  const { config, prisma, pool, experiments, kpi, logger, clock } = deps;
+  const repo = createRolloutRepository({ prisma, pool });
   const webhookOptions = {
     urls: config.rollout.webhookUrls,
     onSettled: (decisionId: string, status: string) => repo.setWebhookStatus(decisionId, status),

@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { withConnection } from '../db/with-connection';
 import type { GuardrailSettings, SuccessCriteria } from './gate-decision';
 import { guardrailsSchema, successSchema, type RolloutPlanInput, type RolloutStage, type RolloutStatus } from './rollout-plan';
 
@@ -57,12 +59,12 @@ export interface RolloutRepository {
   experimentId(key: string): Promise<string | null>;
   getPlan(key: string): Promise<RolloutPlanRecord | null>;
   /** Creates the plan (status pending) or replaces its stages/guardrails/success, keeping its state. */
-  savePlan(experimentId: string, plan: RolloutPlanInput, now: Date): Promise<void>;
+  savePlan(experimentId: string, plan: RolloutPlanInput): Promise<void>;
   /**
    * Compare-and-set: applies `patch` only while the plan still has the status and
    * stage the caller decided from, so two evaluators cannot both advance a stage.
    */
-  updatePlan(id: string, expected: { status: RolloutStatus; currentStage: number }, patch: PlanPatch, now: Date): Promise<boolean>;
+  updatePlan(id: string, expected: { status: RolloutStatus; currentStage: number }, patch: PlanPatch): Promise<boolean>;
   runningKeys(): Promise<string[]>;
   /** The gate's heartbeat: this plan was evaluated at `at`. */
   markEvaluated(id: string, at: Date): Promise<void>;
@@ -72,119 +74,121 @@ export interface RolloutRepository {
   shareHistory(experimentId: string, limit: number): Promise<ShareHistoryRecord[]>;
 }
 
-const PLAN_COLUMNS = `p.id::text AS id, p.experiment_id::text AS "experimentId", e.key AS "experimentKey", p.stages, p.guardrails, p.success,
-  p.status::text AS status, p.current_stage AS "currentStage", p.stage_started_at AS "stageStartedAt",
-  p.approved_stage AS "approvedStage", p.last_evaluated_at AS "lastEvaluatedAt", p.updated_at AS "updatedAt"`;
+const planInclude = { experiment: { select: { key: true } } } satisfies Prisma.RolloutPlanInclude;
+type PlanRow = Prisma.RolloutPlanGetPayload<{ include: typeof planInclude }>;
 
-const DECISION_COLUMNS = `id::text AS id, at, stage, verdict, actor, reasons, metrics, webhook_status AS "webhookStatus"`;
-
-export function createRolloutRepository({ pool }: { pool: Pool }): RolloutRepository {
+function toPlan(row: PlanRow): RolloutPlanRecord {
   return {
-    async withExperimentLock(key, fn) {
-      const client = await pool.connect();
-      let broken = false;
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
-      try {
+    id: row.id,
+    experimentId: row.experimentId,
+    experimentKey: row.experiment.key,
+    stages: row.stages as unknown as RolloutStage[],
+    // Plans saved before a guardrail existed get its default (the schema's), not undefined.
+    guardrails: guardrailsSchema.parse(row.guardrails),
+    success: successSchema.parse(row.success),
+    status: row.status,
+    currentStage: row.currentStage,
+    stageStartedAt: row.stageStartedAt,
+    approvedStage: row.approvedStage,
+    lastEvaluatedAt: row.lastEvaluatedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+type DecisionRow = Prisma.RolloutDecisionGetPayload<object>;
+
+const toDecision = (r: DecisionRow): DecisionRecord => ({
+  id: r.id.toString(),
+  at: r.at,
+  stage: r.stage,
+  verdict: r.verdict,
+  actor: r.actor,
+  reasons: r.reasons,
+  metrics: r.metrics,
+  webhookStatus: r.webhookStatus,
+});
+
+const json = (v: unknown) => v as Prisma.InputJsonValue;
+
+/**
+ * Rollout plans and decisions through the Prisma client (control-plane tables, see
+ * CONTRIBUTING's persistence rule); the advisory lock through `pg`, because it is held on
+ * one connection for the length of `fn`.
+ */
+export function createRolloutRepository({ prisma, pool }: { prisma: PrismaClient; pool: Pool }): RolloutRepository {
+  return {
+    withExperimentLock: (key, fn) =>
+      withConnection(pool, async (client, markBroken) => {
         await client.query(`SELECT pg_advisory_lock(hashtextextended('rollout:' || $1, 0))`, [key]);
         try {
           return await fn();
         } finally {
-          await client.query(`SELECT pg_advisory_unlock(hashtextextended('rollout:' || $1, 0))`, [key]).catch(() => {
-            broken = true;
-          });
+          // A connection that lost its unlock is closed (markBroken), which releases the lock for sure.
+          await client.query(`SELECT pg_advisory_unlock(hashtextextended('rollout:' || $1, 0))`, [key]).catch(markBroken);
         }
-      } finally {
-        client.removeListener('error', onError);
-        // A connection that lost its unlock is closed, which releases the lock for sure.
-        client.release(broken ? true : undefined);
-      }
-    },
+      }),
 
     async experimentId(key) {
-      const r = await pool.query<{ id: string }>(`SELECT id::text AS id FROM experiment WHERE key = $1`, [key]);
-      return r.rows[0]?.id ?? null;
+      const e = await prisma.experiment.findUnique({ where: { key }, select: { id: true } });
+      return e?.id ?? null;
     },
 
     async getPlan(key) {
-      const r = await pool.query<RolloutPlanRecord>(
-        `SELECT ${PLAN_COLUMNS} FROM rollout_plan p JOIN experiment e ON e.id = p.experiment_id WHERE e.key = $1`,
-        [key],
-      );
-      const row = r.rows[0];
-      // Plans saved before a guardrail existed get its default (the schema's), not undefined.
-      return row ? { ...row, guardrails: guardrailsSchema.parse(row.guardrails), success: successSchema.parse(row.success) } : null;
+      const row = await prisma.rolloutPlan.findFirst({ where: { experiment: { key } }, include: planInclude });
+      return row ? toPlan(row) : null;
     },
 
-    async savePlan(experimentId, plan, now) {
-      // rollout_plan.id and updated_at have no database defaults (Prisma fills them client-side).
-      await pool.query(
-        `INSERT INTO rollout_plan (id, experiment_id, stages, guardrails, success, status, current_stage, updated_at)
-         VALUES (gen_random_uuid(), $1::uuid, $2::jsonb, $3::jsonb, $4::jsonb, 'pending', 0, $5)
-         ON CONFLICT (experiment_id) DO UPDATE
-           SET stages = EXCLUDED.stages, guardrails = EXCLUDED.guardrails, success = EXCLUDED.success, updated_at = EXCLUDED.updated_at`,
-        [experimentId, JSON.stringify(plan.stages), JSON.stringify(plan.guardrails), JSON.stringify(plan.success), now],
-      );
+    async savePlan(experimentId, plan) {
+      const fields = { stages: json(plan.stages), guardrails: json(plan.guardrails), success: json(plan.success) };
+      await prisma.rolloutPlan.upsert({ where: { experimentId }, create: { experimentId, ...fields }, update: fields });
     },
 
-    async updatePlan(id, expected, patch, now) {
-      const sets: string[] = ['updated_at = $4'];
-      const values: unknown[] = [id, expected.status, expected.currentStage, now];
-      const add = (column: string, value: unknown, cast = '') => {
-        values.push(value);
-        sets.push(`${column} = $${values.length}${cast}`);
-      };
-      if (patch.status !== undefined) add('status', patch.status, '::"RolloutStatus"');
-      if (patch.currentStage !== undefined) add('current_stage', patch.currentStage);
-      if (patch.stageStartedAt !== undefined) add('stage_started_at', patch.stageStartedAt);
-      if (patch.approvedStage !== undefined) add('approved_stage', patch.approvedStage);
-      const r = await pool.query(
-        `UPDATE rollout_plan SET ${sets.join(', ')} WHERE id = $1::uuid AND status = $2::"RolloutStatus" AND current_stage = $3`,
-        values,
-      );
-      return (r.rowCount ?? 0) === 1;
+    async updatePlan(id, expected, patch) {
+      const r = await prisma.rolloutPlan.updateMany({ where: { id, status: expected.status, currentStage: expected.currentStage }, data: patch });
+      return r.count === 1;
     },
 
     async markEvaluated(id, at) {
-      await pool.query(`UPDATE rollout_plan SET last_evaluated_at = $2 WHERE id = $1::uuid`, [id, at]);
+      await prisma.rolloutPlan.update({ where: { id }, data: { lastEvaluatedAt: at } });
     },
 
     async runningKeys() {
-      const r = await pool.query<{ key: string }>(
-        `SELECT e.key FROM rollout_plan p JOIN experiment e ON e.id = p.experiment_id WHERE p.status = 'running' ORDER BY e.key`,
-      );
-      return r.rows.map((x) => x.key);
+      const rows = await prisma.rolloutPlan.findMany({ where: { status: 'running' }, select: { experiment: { select: { key: true } } } });
+      return rows.map((r) => r.experiment.key).sort();
     },
 
     async insertDecision(d) {
-      const r = await pool.query<DecisionRecord>(
-        `INSERT INTO rollout_decision (experiment_id, at, stage, verdict, actor, reasons, metrics, webhook_status)
-         VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8) RETURNING ${DECISION_COLUMNS}`,
-        [d.experimentId, d.at, d.stage, d.verdict, d.actor, JSON.stringify(d.reasons), JSON.stringify(d.metrics), d.webhookStatus ?? null],
-      );
-      return r.rows[0]!;
+      const row = await prisma.rolloutDecision.create({
+        data: {
+          experimentId: d.experimentId,
+          at: d.at,
+          stage: d.stage,
+          verdict: d.verdict,
+          actor: d.actor,
+          reasons: json(d.reasons),
+          metrics: json(d.metrics),
+          webhookStatus: d.webhookStatus ?? null,
+        },
+      });
+      return toDecision(row);
     },
 
     async setWebhookStatus(decisionId, status) {
-      await pool.query(`UPDATE rollout_decision SET webhook_status = $2 WHERE id = $1::bigint`, [decisionId, status]);
+      await prisma.rolloutDecision.update({ where: { id: BigInt(decisionId) }, data: { webhookStatus: status } });
     },
 
     async decisions(experimentId, limit) {
-      const r = await pool.query<DecisionRecord>(
-        `SELECT ${DECISION_COLUMNS} FROM rollout_decision WHERE experiment_id = $1::uuid ORDER BY at DESC, id DESC LIMIT $2`,
-        [experimentId, limit],
-      );
-      return r.rows;
+      const rows = await prisma.rolloutDecision.findMany({ where: { experimentId }, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: limit });
+      return rows.map(toDecision);
     },
 
     async shareHistory(experimentId, limit) {
-      const r = await pool.query<ShareHistoryRecord>(
-        `SELECT at, specs_share AS "specsShare", stage, reason FROM share_history WHERE experiment_id = $1::uuid ORDER BY at DESC, id DESC LIMIT $2`,
-        [experimentId, limit],
-      );
-      return r.rows;
+      return prisma.shareHistory.findMany({
+        where: { experimentId },
+        orderBy: [{ at: 'desc' }, { id: 'desc' }],
+        take: limit,
+        select: { at: true, specsShare: true, stage: true, reason: true },
+      });
     },
   };
 }

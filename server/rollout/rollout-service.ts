@@ -1,96 +1,21 @@
-import type { Clock } from '../vocabulary';
 import type { Logger } from 'pino';
+import type { Clock } from '../vocabulary';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Actor, Experiment, ExperimentsService } from '../experiments';
-import type { KpiService, StageData } from '../analysis/kpi-service';
-import { decideGate, type GateCheck, type GateDecision, type GateReason } from './gate-decision';
+import type { KpiService } from '../analysis/kpi-service';
+import { decideGate, type GateReason } from './gate-decision';
 import { gateInput, metricsSnapshot } from './gate-inputs';
 import { explainDecision } from './gate-explain';
 import type { PreviewBody } from './plan-preview';
-import { createPlanPreviewer, type PlanPreviewer } from './plan-preview-runner';
+import { createPlanPreviewer } from './plan-preview-runner';
 import { describeAssessment, type AssessmentJson } from './rollout-assessment';
 import { createKeyedLock } from './keyed-lock';
-import { defaultPlan, type RolloutPlanInput, type RolloutStatus } from './rollout-plan';
+import { defaultPlan, type RolloutStatus } from './rollout-plan';
 import type { DecisionRecord, NewDecision, PlanPatch, RolloutPlanRecord, RolloutRepository, ShareHistoryRecord } from './rollout-repository';
 import type { WebhookNotifier } from './webhook-delivery';
+import type { Assessment, DecisionJson, EvaluationResult, RolloutService, RolloutView } from './rollout-types';
 
-
-export type Verdict = 'advance' | 'hold' | 'rollback';
-
-/** A DecisionRecord as the API returns it (ISO timestamp). */
-export interface DecisionJson extends Omit<DecisionRecord, 'at'> {
-  at: string;
-}
-
-export interface RolloutView {
-  experiment: string;
-  /** 'none' when the experiment has no plan yet (`defaultPlan` shows what PUT/start would use). */
-  status: RolloutStatus | 'none';
-  plan: RolloutPlanInput | null;
-  defaultPlan: RolloutPlanInput;
-  currentStage: number | null;
-  stageCount: number | null;
-  currentShare: number;
-  /** The analysis stage (request_log.stage) the gate reads for the current plan stage. */
-  analysisStage: number;
-  experimentStatus: string;
-  stageStartedAt: string | null;
-  approvedStage: number | null;
-  /** When the gate last looked at the plan (null: never). */
-  lastEvaluatedAt: string | null;
-  lastDecision: DecisionJson | null;
-  decisions: DecisionJson[];
-  shareHistory: { at: string; specsShare: number; stage: number; reason: string }[];
-}
-
-export interface EvaluationResult {
-  experiment: string;
-  verdict: Verdict;
-  reasons: GateReason[];
-  checks: GateCheck[];
-  decision: DecisionJson;
-  /** Plan stage after applying the verdict. */
-  currentStage: number;
-  status: RolloutStatus;
-  share: number;
-}
-
-/** The gate's verdict on the current stage as of now, with the reasons and checks behind it. */
-export interface Assessment extends GateDecision {
-  experiment: string;
-  status: RolloutStatus | 'none';
-  /** Plan stage the verdict is for (0 when no rollout is active). */
-  planStage: number;
-  analysisStage: number;
-  share: number;
-  stageStartedAt: string;
-  /** The verdict in one sentence (gate-explain.ts). */
-  summary: string;
-  data: StageData;
-}
-
-export interface RolloutService {
-  get(key: string): Promise<RolloutView>;
-  /** What the gate would decide now (the evaluator's function, without applying it). */
-  assess(key: string): Promise<Assessment>;
-  /** The assessment laid out per stage, guardrail and check, worded for the rollout's real state. */
-  describe(key: string): Promise<AssessmentJson>;
-  /** What a plan would do at the observed traffic (simulated; no side effects). */
-  preview: PlanPreviewer['preview'];
-  putPlan(key: string, body: RolloutPlanInput, actor: Actor): Promise<RolloutView>;
-  start(key: string, actor: Actor): Promise<RolloutView>;
-  advance(key: string, actor: Actor): Promise<RolloutView>;
-  pause(key: string, actor: Actor): Promise<RolloutView>;
-  resume(key: string, actor: Actor): Promise<RolloutView>;
-  rollback(key: string, actor: Actor, reason?: string): Promise<RolloutView>;
-  approve(key: string, actor: Actor): Promise<RolloutView>;
-  /** Runs the gate on the current stage and applies its verdict. */
-  evaluate(key: string, actor?: Actor): Promise<EvaluationResult>;
-  /** Evaluates every running plan; one failure does not stop the others. */
-  evaluateAll(actor?: Actor): Promise<{ evaluated: EvaluationResult[]; failed: { experiment: string; error: string }[] }>;
-  /** Settles pending webhook deliveries and their status writes. */
-  idle(): Promise<void>;
-}
+export type { Assessment, DecisionJson, EvaluationResult, RolloutService, RolloutView, Verdict } from './rollout-types';
 
 export interface RolloutServiceDeps {
   repo: RolloutRepository;
@@ -138,7 +63,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
   };
 
   const casOrConflict = async (plan: RolloutPlanRecord, patch: PlanPatch) => {
-    const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, patch, now());
+    const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, patch);
     if (!ok) throw new ConflictError(`the rollout of ${plan.experimentKey} changed concurrently; retry`, 'params.key');
   };
 
@@ -216,7 +141,6 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         plan.id,
         { status: next >= last ? 'completed' : 'running', currentStage: next },
         { currentStage: plan.currentStage, stageStartedAt: plan.stageStartedAt, status: plan.status, approvedStage: plan.approvedStage },
-        now(),
       );
       throw err;
     }
@@ -225,7 +149,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
   async function rollbackNow(plan: RolloutPlanRecord, actor: Actor, reason: string) {
     // Share first: stopping SPECS traffic matters more than the plan's bookkeeping.
     await experiments.setShare(plan.experimentKey, 0, actor, { reason: `rollback: ${reason}`.slice(0, 100) });
-    const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, { status: 'rolled_back' }, now());
+    const ok = await repo.updatePlan(plan.id, { status: plan.status, currentStage: plan.currentStage }, { status: 'rolled_back' });
     if (!ok) logger.warn({ experiment: plan.experimentKey }, 'rollout changed during rollback; share is 0 regardless');
   }
 
@@ -325,7 +249,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         if (existing && (existing.status === 'running' || existing.status === 'paused') && existing.currentStage >= body.stages.length - 1) {
           throw new ValidationError(`body.stages: the rollout is at stage ${existing.currentStage}; the new plan must have more stages`, 'body.stages');
         }
-        await repo.savePlan(e.id, body, now());
+        await repo.savePlan(e.id, body);
         const plan = (await repo.getPlan(key))!;
         await record(plan, { stage: plan.currentStage, verdict: 'plan', actor: label(actor), reasons: [{ code: 'PLAN_SAVED', message: 'plan saved' }], metrics: body }, false);
       });
@@ -336,7 +260,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         const e = await experimentOrThrow(key);
         let plan = await repo.getPlan(key);
         if (!plan) {
-          await repo.savePlan(e.id, defaultPlan(), now());
+          await repo.savePlan(e.id, defaultPlan());
           plan = (await repo.getPlan(key))!;
         }
         requireStatus(plan, ['pending', 'rolled_back', 'completed'], 'start');

@@ -1,3 +1,4 @@
+import { withConnection } from '../db/with-connection';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { gradedCorrect } from '../analysis/outcome';
@@ -89,30 +90,20 @@ export function createRequestLogRepository(options: { pool: Pool }): RequestLogR
   const { pool } = options;
   const rollups = createRollupRepository();
 
-  const inTransaction = async <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    let broken = false;
-    // A connection dropped while checked out emits 'error' on the client: without a listener
-    // that would crash the process instead of failing this transaction.
-    const onError = () => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      // A connection that failed mid-COPY may be unusable: destroy rather than reuse it.
-      client.removeListener('error', onError);
-      client.release(broken ? true : undefined);
-    }
-  };
+  const inTransaction = <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> =>
+    withConnection(pool, async (client, markBroken) => {
+      try {
+        await client.query('BEGIN');
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        // A connection that failed mid-COPY may be unusable: destroy rather than reuse it.
+        markBroken();
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
 
   const applyPendingFeedback = async (ids?: readonly string[], client?: PoolClient): Promise<number> => {
     const run = async (c: PoolClient) => {

@@ -65,7 +65,7 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
   experiments = createExperimentsService({ repo: createExperimentsRepository(db.prisma) });
   const kpi = createKpiService({ repo: createKpiRepository({ pool: db.pool }), clock, cache: false });
-  const repo = createRolloutRepository({ pool: db.pool });
+  const repo = createRolloutRepository({ prisma: db.prisma, pool: db.pool });
   webhooks = createQueuedWebhookNotifier({
     urls: [url],
     secret: SECRET,

@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { Logger } from '../../observability/logger';
-import { applyMigrations } from '../../db/migrate';
-import { pgConfigFromUrl } from '../../db/pg-config';
-import { createMetrics } from '../metrics';
-import { computeCostUsd, type PriceTable } from '../pricing';
-import type { RequestLogRow } from '../request-log-row';
-import { createRequestLogWriter } from '../request-log-writer';
-import { createSpool } from '../spool';
+import type { Logger } from '../../server/observability/logger';
+import { applyMigrations } from '../../server/db/migrate';
+import { pgConfigFromUrl } from '../../server/db/pg-config';
+import { createMetrics } from '../../server/telemetry/metrics';
+import { computeCostUsd, type PriceTable } from '../../server/telemetry/pricing';
+import type { RequestLogRow } from '../../server/telemetry/request-log-row';
+import { createRequestLogWriter } from '../../server/telemetry/request-log-writer';
+import { createSpool } from '../../server/telemetry/spool';
 
 export interface BenchLoggingOptions {
   url: string;
