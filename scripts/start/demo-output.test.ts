@@ -17,12 +17,12 @@ const decision = (over: Partial<DecisionJson>): DecisionJson => ({
 
 describe('decisionLine', () => {
   it.each([
-    [decision({ verdict: 'start', actor: 'npm-start (admin)' }), '13:36:05  START     stage 1/3 (25 % SPECS), by npm-start (admin)'],
-    [decision({ metrics: { summary: 'Holding: SPECS needs 3 more graded answers at 25 %; nothing is breached.' } }), 'HOLD      stage 1/3 (25 % SPECS): Holding: SPECS needs 3 more graded answers'],
-    [decision({ verdict: 'advance', stage: 0 }), 'ADVANCE   stage 1/3 (25 % SPECS) → stage 2/3 (50 % SPECS)'],
-    [decision({ verdict: 'advance', stage: 1 }), '→ stage 3/3 (100 % SPECS): SHIPPED'],
-    [decision({ verdict: 'rollback', stage: 1, reasons: [{ message: 'error rate: worse by at least 9.00 pts' }] }), 'ROLLBACK  stage 2/3 (50 % SPECS) → 0 % SPECS: error rate: worse by at least 9.00 pts'],
-    [decision({ verdict: 'manual-rollback', actor: 'sre (admin)', reasons: [{ message: 'paged' }] }), 'ROLLBACK  stage 1/3 (25 % SPECS) → 0 % SPECS, by sre (admin): paged'],
+    [decision({ verdict: 'start', actor: 'npm-start (admin)' }), '13:36:05  START     stage 1 of 3 (25 %), by npm-start (admin)'],
+    [decision({ metrics: { summary: 'Holding: SPECS needs 3 more graded answers at 25 %; nothing is breached.' } }), 'HOLD      stage 1 of 3 (25 %): Holding: SPECS needs 3 more graded answers'],
+    [decision({ verdict: 'advance', stage: 0 }), 'ADVANCE   stage 1 of 3 (25 %) → stage 2 of 3 (50 %)'],
+    [decision({ verdict: 'advance', stage: 1 }), '→ stage 3 of 3 (100 %): SHIPPED'],
+    [decision({ verdict: 'rollback', stage: 1, reasons: [{ message: 'error rate: worse by at least 9.00 pts' }] }), 'ROLLBACK  stage 2 of 3 (50 %) → 0 % SPECS: error rate: worse by at least 9.00 pts'],
+    [decision({ verdict: 'manual-rollback', actor: 'sre (admin)', reasons: [{ message: 'paged' }] }), 'ROLLBACK  stage 1 of 3 (25 %) → 0 % SPECS, by sre (admin): paged'],
   ])('%#: %s', (d, expected) => {
     expect(decisionLine(d, view)).toContain(expected);
   });

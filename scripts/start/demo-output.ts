@@ -1,8 +1,8 @@
 /** How the quickstart prints the gate's decisions and the serving banner (pure: strings in, strings out). */
 import type { AppConfig } from '../../server/config';
+import { shareText as pct, stageLabel } from '../../server/rollout/rollout-assessment';
 import type { DecisionJson, RolloutView } from '../../server/rollout/rollout-service';
 
-const pct = (share: number) => `${+(100 * share).toFixed(2)} %`;
 const clock = (iso: string) => new Date(iso).toISOString().slice(11, 19);
 
 const messages = (d: DecisionJson): string =>
@@ -12,7 +12,8 @@ const messages = (d: DecisionJson): string =>
 export function decisionLine(d: DecisionJson, view: Pick<RolloutView, 'plan' | 'stageCount'>): string {
   const stages = view.plan?.stages ?? [];
   const count = view.stageCount ?? stages.length;
-  const at = (i: number) => `stage ${i + 1}/${count} (${stages[i] ? pct(stages[i]!.share) : '?'} SPECS)`;
+  // Worded as the console and the API word it.
+  const at = (i: number) => (stages[i] ? stageLabel(i, count, stages[i]!.share) : `stage ${i + 1} of ${count}`);
   const summary = typeof (d.metrics as { summary?: unknown } | null)?.summary === 'string' ? String((d.metrics as { summary: string }).summary) : '';
   const by = d.actor.startsWith('rollout-gate') ? 'gate' : d.actor;
   const text = ((): string => {
@@ -70,6 +71,6 @@ export function rolloutState(view: Pick<RolloutView, 'status' | 'currentStage' |
     case 'none':
       return `no rollout, ${pct(view.currentShare)} SPECS`;
     default:
-      return `${view.status} at stage ${view.currentStage! + 1}/${view.stageCount} (${pct(view.currentShare)} SPECS)`;
+      return `${view.status} at ${stageLabel(view.currentStage!, view.stageCount!, view.currentShare)}`;
   }
 }

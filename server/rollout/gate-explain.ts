@@ -6,7 +6,10 @@
 import { GUARDRAIL_LABELS, type GateCheck, type GateDecision } from './gate-decision';
 
 const int = (x: number) => Math.ceil(x).toLocaleString('en-US');
-const share = (s: number) => `${+(100 * s).toFixed(2)} %`;
+/** "1 more second", "3 more seconds": counts rounded up, never below one. */
+const plural = (x: number, word: string) => `${int(Math.max(1, x))} ${word}${Math.max(1, Math.ceil(x)) === 1 ? '' : 's'}`;
+export const shareText = (s: number): string => `${+(100 * s).toFixed(2)} %`;
+const share = shareText;
 
 function remaining(checks: readonly GateCheck[]): string[] {
   const out: string[] = [];
@@ -15,12 +18,12 @@ function remaining(checks: readonly GateCheck[]): string[] {
     const need = Number(samples.values.minGradedPerArm ?? 0);
     const have = Math.min(Number(samples.values.controlGraded ?? 0), Number(samples.values.treatmentGraded ?? 0));
     const who = Number(samples.values.treatmentGraded ?? 0) <= Number(samples.values.controlGraded ?? 0) ? 'SPECS' : 'the baseline';
-    out.push(`${who} needs ${int(need - have)} more graded answers`);
+    out.push(`${who} needs ${plural(need - have, 'more graded answer')}`);
   }
   const duration = checks.find((c) => c.name === 'duration');
   if (duration && duration.status !== 'pass') {
     const left = Number(duration.values.minDurationMs ?? 0) - Number(duration.values.durationMs ?? 0);
-    out.push(`${left >= 60_000 ? `${int(left / 60_000)} more minutes` : `${int(left / 1000)} more seconds`} of the stage must pass`);
+    out.push(`${left >= 60_000 ? plural(left / 60_000, 'more minute') : plural(left / 1000, 'more second')} of the stage must pass`);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { shareText } from './gate-explain';
 /**
  * The rollout as a person reads it: the gate's assessment of now (rollout-service.ts
  * `assess`) laid out per plan stage, per guardrail and per check, with a headline that says
@@ -7,7 +8,7 @@
 import { GUARDRAIL_LABELS, type CheckStatus, type GateCheck, type GateReason, type Verdict } from './gate-decision';
 import type { RolloutPlanInput, RolloutStatus } from './rollout-plan';
 
-export const shareText = (s: number): string => `${+(100 * s).toFixed(2)} %`;
+export { shareText };
 
 /** "stage 2 of 5 (5 %)": 1-based, the one wording the console, the API and the log use. */
 export const stageLabel = (index: number, count: number, share: number): string => `stage ${index + 1} of ${count} (${shareText(share)})`;
