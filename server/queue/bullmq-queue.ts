@@ -80,14 +80,9 @@ export async function createBullDecodeQueue(deps: {
 
   return {
     mode: 'bullmq',
-    enqueueAndWait(job, timeoutMs, clientGone) {
-      if (closed) return Promise.reject(new UnavailableError('queue is shutting down'));
-      let release: () => void;
-      try {
-        release = admission.admit();
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    async enqueueAndWait(job, timeoutMs, clientGone) {
+      if (closed) throw new UnavailableError('queue is shutting down');
+      const release = admission.admit();
       const waiting = new Promise<SolveOutcome>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(job.requestId);

@@ -44,14 +44,9 @@ export function createInProcessQueue(deps: {
 
   return {
     mode: 'in-process',
-    enqueueAndWait(job, timeoutMs, clientGone) {
-      if (closed) return Promise.reject(new UnavailableError('queue is shutting down'));
-      let release: () => void;
-      try {
-        release = admission.admit();
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    async enqueueAndWait(job, timeoutMs, clientGone) {
+      if (closed) throw new UnavailableError('queue is shutting down');
+      const release = admission.admit();
       // The slot is held until the job itself ends (a timed-out waiter's job still runs).
       return new Promise<SolveOutcome>((resolve, reject) => {
         const timer = setTimeout(() => reject(new TimeoutError(`no result within ${timeoutMs} ms`, { requestId: job.requestId })), timeoutMs);
