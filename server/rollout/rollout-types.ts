@@ -1,14 +1,15 @@
 import type { StageData } from '../analysis/kpi-service';
 import type { Actor } from '../experiments';
-import type { GateCheck, GateDecision, GateReason } from './gate-decision';
+import type { GateCheck, GateDecision, GateReason, Verdict } from './gate-decision';
 import type { PlanPreviewer } from './plan-preview-runner';
 import type { AssessmentJson } from './rollout-assessment';
 import type { RolloutPlanInput, RolloutStatus } from './rollout-plan';
 import type { DecisionRecord } from './rollout-repository';
 
+export type { Verdict };
+
 /** What the rollout service answers: the shapes the HTTP layer, the console and the CLIs read. */
 
-export type Verdict = 'advance' | 'hold' | 'rollback';
 
 /** A DecisionRecord as the API returns it (ISO timestamp). */
 export interface DecisionJson extends Omit<DecisionRecord, 'at'> {
