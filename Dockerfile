@@ -21,7 +21,7 @@ COPY package.json tsconfig.json ./
 COPY prisma ./prisma
 COPY server ./server
 COPY models ./models
-RUN mkdir -p /app/.spool && chown node /app/.spool
+RUN mkdir -p .spool && chown node .spool
 USER node
 EXPOSE 3000 3002
 # node itself is the process (no npm/npx wrapper), so SIGTERM reaches it and it shuts down gracefully;
