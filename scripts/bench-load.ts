@@ -8,7 +8,7 @@
  * the shed rate (503 + Retry-After) and timeouts. Afterwards every request the API answered
  * (200 or 504) must have exactly one request_log row: nothing lost, nothing duplicated.
  * The bar: at 2× capacity, p99 of the requests served stays within 2× its value at capacity.
- * Writes load.json, load.md and load.svg to --out (default: a scratch folder).
+ * Writes load.json, load.md, load.svg (latency) and load-throughput.svg to --out (default: a scratch folder).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -177,7 +177,20 @@ runCli(spec.name, async () => {
         referenceLines: [{ y: 2 * at1.servedMs.p99, label: 'bar: 2 × p99 at capacity' }],
       }),
     );
-    console.log(`wrote ${out}/load.{json,md,svg}`);
+    writeFileSync(
+      path.join(out, 'load-throughput.svg'),
+      lineChart({
+        title: 'Throughput and shed rate vs offered load',
+        xLabel: 'offered load (× capacity)',
+        yLabel: 'requests/s',
+        series: [
+          { name: 'offered', points: measured.map((s) => ({ x: s.multiple, y: s.offeredRps })) },
+          { name: 'served', points: measured.map((s) => ({ x: s.multiple, y: s.throughputRps })) },
+          { name: 'shed (503)', points: measured.map((s) => ({ x: s.multiple, y: s.shed / (s.sent / s.offeredRps) })) },
+        ],
+      }),
+    );
+    console.log(`wrote ${out}/load.{json,md,svg} and load-throughput.svg`);
     if (!pass) process.exitCode = 1;
   } finally {
     await platform.dispose();
