@@ -1,6 +1,6 @@
 import type { Comparison, VariantKpis } from '../analysis/kpi-service';
 import { recommend } from './recommendation';
-import { rebinHistogram, renderReport } from './render-report';
+import { mdText, rebinHistogram, renderReport } from './render-report';
 import type { GateCheck } from '../rollout/gate-decision';
 import type { ReportData, ReportDecision, ReportGate } from './report-types';
 
@@ -123,5 +123,18 @@ describe('renderReport', () => {
     expect(bins.length).toBeLessThanOrEqual(5);
     expect(bins.reduce((a, b) => a + b.baseline, 0)).toBe(60);
     expect(bins.reduce((a, b) => a + b.specs, 0)).toBe(60);
+  });
+});
+
+describe('markdown escaping of user text', () => {
+  it.each([
+    ['<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
+    ['a|b', 'a\\|b'],
+    ['**bold** _it_ `code`', '\\*\\*bold\\*\\* \\_it\\_ \\`code\\`'],
+    ['[click](http://evil.example)', '[click]\\(http://evil.example)'],
+    ['two\nlines', 'two lines'],
+    ['AT&T', 'AT&amp;T'],
+  ])('%j → %j', (input, expected) => {
+    expect(mdText(input)).toBe(expected);
   });
 });

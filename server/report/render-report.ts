@@ -127,7 +127,20 @@ const htmlTable = (t: Table, cls = '') =>
     : `<tr><td colspan="${t.head.length}" class="muted">None yet.</td></tr>`) +
   '</tbody></table>';
 
-const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Text from users (experiment names, share-change reasons) inside Markdown: HTML is written
+ * as entities (many renderers pass raw HTML through) and Markdown's own marks are escaped,
+ * so a name can neither inject markup nor restyle the report.
+ */
+export const mdText = (s: string): string =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_|])/g, '\\$1')
+    .replace(/\]\(/g, ']\\(')
+    .replace(/\r?\n/g, ' ');
+const mdCell = mdText;
 const mdTable = (t: Table) =>
   t.rows.length
     ? [`| ${t.head.map(mdCell).join(' | ')} |`, `| ${t.numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n')
@@ -310,7 +323,7 @@ ${htmlTable(shareTable(data), 'shares')}
 `;
 
   const markdown = [
-    `# ${title}`,
+    `# ${mdText(title)}`,
     '',
     `_Results for ${stageLabel} · experiment ${exp.status} · generated ${fmt.time(data.generatedAt)}_`,
     '',
@@ -318,7 +331,7 @@ ${htmlTable(shareTable(data), 'shares')}
     '',
     `**${rec.headline}**`,
     '',
-    ...rec.reasons.map((x) => `- ${x}`),
+    ...rec.reasons.map((x) => `- ${mdText(x)}`),
     '',
     rolloutLine,
     '',
