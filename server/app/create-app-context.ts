@@ -4,34 +4,21 @@
  * import time; entry points (server/main-*.ts, scripts) call it.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { createOpsRouter } from '../http/routes/ops-routes';
 import type { Redis } from 'ioredis';
 import { createAssigner, createFeaturesSource, type Assigner } from '../assignment';
 import type { AppConfig } from '../config';
-import { createDecoder, readModelContext, warmUpDecoder } from '../decoding';
+import { readModelContext } from '../decoding';
 import type { ResolvedDatabase } from '../db/resolve-database';
-import { DEFAULT_VARIANTS } from '../experiments/experiment-types';
 import type { ApiKeysService, ExperimentsService } from '../experiments';
 import { SetupError } from '../errors';
 import { createHttpApp, type ExtraRouter } from '../http';
 import { createLogger, type Logger } from '../observability/logger';
-import {
-  createBullDecodeQueue,
-  createBullDecodeWorker,
-  createDecodeProcessor,
-  createInProcessQueue,
-  createRedis,
-  createProducerRedis,
-  createRedisAbandoned,
-  createInMemoryAbandoned,
-  type AbandonedRequests,
-  type DecodeQueue,
-  type DecodeWorker,
-  type Solver,
-} from '../queue';
-import type { MetricsPort, WriterPort } from './ports';
+import { createBullDecodeQueue, createInProcessQueue, createRedis, type DecodeQueue, type Solver } from '../queue';
+import { createDecodeSide, type AppRole } from './decode-side';
+import { closeServer, listenOn } from './http-listener';
+import type { MetricsPort } from './ports';
 import { createTelemetryPorts } from './telemetry-ports';
 import { wallClockMs, type Clock } from '../vocabulary';
 import { createCore, type Core } from './core';
@@ -45,7 +32,7 @@ import type { RolloutService } from '../rollout/rollout-service';
  * worker — BullMQ decode workers only (requires REDIS_URL).
  * all    — HTTP + producer + BullMQ workers in one process (tests, benchmarks).
  */
-export type AppRole = 'api' | 'worker' | 'all';
+export type { AppRole };
 
 export interface AppContextOptions {
   role?: AppRole;
@@ -103,51 +90,8 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
     const telemetry = createTelemetryPorts({ config, pool, logger });
     const { metrics } = telemetry;
 
-    // Decoding happens here when this process runs workers.
-    const runsWorkers = role === 'worker' || role === 'all' || !redisUrl;
-    let decoder: (Solver & { close?(): Promise<void> }) | undefined;
-    let writer: WriterPort | undefined;
-    if (runsWorkers) {
-      if (options.decoder) decoder = options.decoder;
-      else decoder = await createDecoder({ modelsDir: config.decoding.modelsDir, intraOpThreads: config.decoding.intraOpThreads });
-      cleanup(() => decoder?.close?.());
-      if (options.warmUp) {
-        const running = (await core.experiments.list()).filter((e) => e.status === 'running');
-        const configs = [DEFAULT_VARIANTS.baseline, DEFAULT_VARIANTS.specs, ...running.flatMap((e) => [e.variants.baseline, e.variants.specs])];
-        const ms = await warmUpDecoder(decoder, configs);
-        logger.info({ ms: Math.round(ms), configs: configs.length }, 'decoder warmed up');
-      }
-      writer = await telemetry.createWriter();
-      cleanup(() => writer?.close());
-    }
-    // Jobs whose client hung up: marked by the API, skipped by the worker (Redis shares them across processes).
-    const abandonedTtlMs = config.solveTimeoutMs + 60_000;
-    let abandoned: AbandonedRequests;
-    if (redisUrl) {
-      const abandonedRedis = createProducerRedis(redisUrl);
-      abandonedRedis.on('error', (err) => logger.debug({ err: err.message }, 'abandoned-jobs connection error'));
-      cleanup(() => abandonedRedis.disconnect());
-      abandoned = createRedisAbandoned({ redis: abandonedRedis, prefix: config.redis.queuePrefix, ttlMs: abandonedTtlMs });
-    } else {
-      abandoned = createInMemoryAbandoned({ ttlMs: abandonedTtlMs });
-    }
-    const process = decoder && writer
-      ? createDecodeProcessor({
-          decoder,
-          writeRow: writer.write.bind(writer),
-          costUsd: telemetry.costUsd,
-          logger,
-          clock,
-          abandoned,
-          observe: (v, s, ms) => metrics.observeRequest(v, s, ms),
-        })
-      : undefined;
-
-    let worker: DecodeWorker | undefined;
-    if (redisUrl && process && (role === 'worker' || role === 'all')) {
-      worker = await createBullDecodeWorker({ redisUrl, prefix: config.redis.queuePrefix, concurrency: config.worker.concurrency, process, logger });
-      cleanup(() => worker?.close());
-    }
+    const decode = await createDecodeSide({ config, role, core, telemetry, logger, clock, decoder: options.decoder, warmUp: options.warmUp });
+    const { decoder, process, worker, abandoned } = decode;
 
     let queue: DecodeQueue | undefined;
     let app: Express | undefined;
@@ -251,39 +195,14 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       async listen(port = config.http.port, host = config.http.host) {
         if (!app) throw new Error(`role ${role} serves no HTTP`);
         if (role === 'worker' && port === config.http.port) port = config.worker.opsPort;
-        const s = app.listen(port, host);
-        await new Promise<void>((resolve, reject) => {
-          s.once('listening', resolve);
-          s.once('error', (err: NodeJS.ErrnoException) => {
-            const name = role === 'worker' ? 'WORKER_OPS_PORT' : 'PORT';
-            if (err.code === 'EADDRINUSE') reject(new SetupError(`port ${port} on ${host} is already in use (another npm start or npm run serve?); stop that process or choose another port: ${name}=${port + 1}`));
-            else if (err.code === 'EACCES') reject(new SetupError(`no permission to listen on port ${port} on ${host}; choose a port above 1023 with ${name}`));
-            else reject(err);
-          });
-        });
-        s.keepAliveTimeout = 65_000;
-        server = s;
-        const addr = s.address() as AddressInfo;
-        return { url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`, server: s };
+        const listening = await listenOn(app, { port, host, portVariable: role === 'worker' ? 'WORKER_OPS_PORT' : 'PORT' });
+        server = listening.server;
+        return listening;
       },
       close() {
         closing ??= (async () => {
           // 1. stop accepting; requests in flight finish (bounded by the solve timeout).
-          if (server) {
-            const s = server;
-            await new Promise<void>((resolve) => {
-              // A keep-alive connection whose request finishes after close() would otherwise stay
-              // open for keepAliveTimeout (65 s) and hold the shutdown: close each as it goes idle.
-              const sweep = setInterval(() => s.closeIdleConnections(), 100);
-              const deadline = setTimeout(() => s.closeAllConnections(), config.solveTimeoutMs + 5_000);
-              s.close(() => {
-                clearInterval(sweep);
-                clearTimeout(deadline);
-                resolve();
-              });
-              s.closeIdleConnections();
-            });
-          }
+          if (server) await closeServer(server, config.solveTimeoutMs + 5_000);
           // 2..n: queue drains, workers finish, writer flushes, pools close (reverse creation order).
           await core.close();
         })();
