@@ -19,3 +19,4 @@ done
 echo "verifying ONNX exports with onnxruntime-node"
 node scripts/train/verify-onnx.cjs "$OUT/draft.onnx" "$OUT/target.onnx" "$OUT/prm.onnx"
 du -ch "$OUT"/*.onnx | tail -1
+npx --no-install tsx scripts/models-chart.ts --manifest "$OUT/manifest.json"

@@ -1,0 +1,66 @@
+/**
+ * npm run models:chart -- [--manifest models/manifest.json] [--out DIR]
+ * The shipped models' learning curves from their manifest: greedy accuracy on the first
+ * validation problems against training tokens (draft and target), and the PRM's held-out
+ * metrics against its tokens. Writes DIR/learning-curves.svg and DIR/prm-curve.svg
+ * (DIR: a scratch folder unless --out is given).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { lineChart } from '../server/analysis/charts/svg-chart';
+import { CliError, outputDir, parseCli, runCli } from './lib/cli';
+
+const spec = {
+  name: 'models:chart',
+  usage: `[--manifest FILE] [--out DIR]
+  --manifest  the models' manifest (default models/manifest.json)
+  --out       results folder (default: a new scratch folder)`,
+  options: { manifest: { type: 'string', default: 'models/manifest.json' }, out: { type: 'string' } },
+} as const;
+
+/** The target's greedy-accuracy bar of the decoding regime (issue: target ≥ 80 %). */
+const TARGET_BAR = 0.8;
+
+const curvePoint = z.object({ tokens: z.number() }).catchall(z.unknown());
+const manifestSchema = z.object({
+  models: z.record(z.string(), z.object({ learningCurve: z.array(curvePoint).optional() }).passthrough()),
+});
+
+const metricPoints = (curve: z.infer<typeof curvePoint>[], metric: string) =>
+  curve.flatMap((p) => (typeof p[metric] === 'number' ? [{ x: p.tokens / 1e6, y: p[metric] as number }] : []));
+
+runCli(spec.name, () => {
+  const { values } = parseCli(spec);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(values.manifest, 'utf8'));
+  } catch (e) {
+    throw new CliError(`--manifest ${values.manifest}: ${(e as Error).message}`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) throw new CliError(`--manifest ${values.manifest}: not a models manifest (${parsed.error.issues[0]?.message})`);
+  const curve = (name: string) => parsed.data.models[name]?.learningCurve ?? [];
+  const dir = outputDir('models-chart', values.out);
+
+  const lmSeries = ['target', 'draft'].map((name) => ({ name: `${name} greedy accuracy`, points: metricPoints(curve(name), 'greedyAccuracy') }));
+  if (lmSeries.every((s) => s.points.length === 0)) throw new CliError(`--manifest ${values.manifest}: no learning curves recorded`);
+  writeFileSync(
+    join(dir, 'learning-curves.svg'),
+    `${lineChart({
+      title: 'Greedy accuracy on validation problems while training',
+      series: lmSeries.filter((s) => s.points.length > 0),
+      xLabel: 'training tokens (millions)',
+      yLabel: 'greedy accuracy',
+      referenceLines: [{ y: TARGET_BAR, label: 'target bar 80 %' }],
+    })}\n`,
+  );
+  const prmSeries = [{ name: 'PRM step AUC, held-out solutions', points: metricPoints(curve('prm'), 'pooledStepAuc') }].filter((s) => s.points.length > 0);
+  if (prmSeries.length > 0) {
+    writeFileSync(
+      join(dir, 'prm-curve.svg'),
+      `${lineChart({ title: 'PRM held-out metrics while training', series: prmSeries, xLabel: 'training tokens (millions)', yLabel: 'AUC' })}\n`,
+    );
+  }
+  process.stderr.write(`wrote ${dir}/learning-curves.svg${prmSeries.length > 0 ? ' and prm-curve.svg' : ''}\n`);
+});
