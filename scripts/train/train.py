@@ -53,9 +53,9 @@ RECIPE = {
     "draft": dict(kind="lm", d_model=64, n_layers=2, n_heads=4, lr=3e-3, seed=11, tokens_per_batch=2048,
                   budget_tokens=40_000_000, cap_share=0.25),
     "target": dict(kind="lm", d_model=128, n_layers=6, n_heads=4, lr=1.5e-3, seed=12, tokens_per_batch=1024,
-                   budget_tokens=40_000_000, cap_share=0.78),
+                   budget_tokens=32_000_000, cap_share=0.78),
     "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=3e-4, seed=13, tokens_per_batch=2048,
-                budget_tokens=8_000_000, cap_share=0.15, init_from="target"),
+                budget_tokens=6_000_000, cap_share=0.15, init_from="target"),
 }
 DEFAULT_MINUTES = 330.0
 LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
