@@ -5,8 +5,8 @@ import type { AppConfig } from '../config/config';
 
 /**
  * Default price, in USD per 1M tokens, for each MFLOP per token of forward pass: a model's cost
- * is proportional to its compute. 0.10 USD/1M tokens per MFLOP/token puts the ~3 MFLOP target at
- * ≈0.30 USD/1M tokens and the ~0.23 MFLOP draft at ≈0.023 (a 13:1 price ratio, its FLOPs ratio).
+ * is proportional to its compute. 0.10 USD/1M tokens per MFLOP/token puts the 2.56 MFLOP target at
+ * ≈0.26 USD/1M tokens and the 0.23 MFLOP draft at ≈0.023 (an 11:1 price ratio, its FLOPs ratio).
  */
 export const USD_PER_1M_TOKENS_PER_MFLOP = 0.1;
 
