@@ -25,7 +25,7 @@ import { createQueuedWebhookNotifier } from '../../server/rollout/webhook-queue'
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '../support';
 import { insertTraffic, measureRealShapes, scenarioFrom, type MeasuredShapes, type Scenario } from './rollout-scenario-support';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const logger = pino({ level: 'silent' });
 const admin: Actor = { name: 'test-admin', role: 'admin' };

@@ -3,12 +3,37 @@ import { LATENCY_BUCKET_COUNT, latencyBucketSql } from '../../server/analysis/la
 import { OUTCOME_SQL } from '../../server/analysis/outcome';
 import { UNIT_BUCKETS } from '../../server/analysis/rollup-sums';
 
+/** Float sums agree when within this relative distance: the two paths add in different orders. */
+const RELATIVE_TOLERANCE = 1e-9;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= RELATIVE_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}
+
+/**
+ * Where two lists of aggregate rows differ ("row 3 latency_sum_sq: 6068583.29 vs 6068583.31"),
+ * floats compared within a relative tolerance (rounding both to fixed decimals would still
+ * flip at a rounding boundary); empty when they agree.
+ */
+export function aggregateMismatches(actual: readonly unknown[], expected: readonly unknown[]): string[] {
+  if (actual.length !== expected.length) return [`${actual.length} rows vs ${expected.length} expected`];
+  return actual.flatMap((row, i) => {
+    const a = row as Record<string, unknown>;
+    const e = expected[i] as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(e)])];
+    return keys.filter((k) => !sameValue(a[k], e[k])).map((k) => `row ${i} ${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(e[k])} expected`);
+  });
+}
+
 /**
  * Rollup rows recomputed from request_log in SQL (with the outcome model's SQL rules) vs
- * request_rollup and request_unit_rollup, as comparable objects (floats rounded). Tests
- * assert the two are equal: the writer's TypeScript path and SQL agree on every field.
+ * request_rollup and request_unit_rollup, and where they differ. Tests assert they do not:
+ * the writer's TypeScript path and SQL agree on every field.
  */
-export async function rollupVsLog(pool: Pool): Promise<{ fromLog: unknown[]; rollup: unknown[]; unitsFromLog: unknown[]; units: unknown[] }> {
+export async function rollupVsLog(pool: Pool): Promise<{ fromLog: unknown[]; rollup: unknown[]; unitsFromLog: unknown[]; units: unknown[]; mismatches: string[] }> {
   const r = (x: string) => `round((${x})::numeric, 6)::float8`;
   const timed = OUTCOME_SQL.inLatency;
   const fromLog = await pool.query(`
@@ -44,7 +69,13 @@ export async function rollupVsLog(pool: Pool): Promise<{ fromLog: unknown[]; rol
   const units = await pool.query(`
     SELECT experiment, stage, variant, unit_bucket::bigint AS unit_bucket, n, correct, latency_n, ${r('cost_sum * 1e6')} AS cost_micro
     FROM request_unit_rollup WHERE n <> 0 ORDER BY 1, 2, 3, 4`);
-  return { fromLog: fromLog.rows, rollup: rollup.rows, unitsFromLog: unitsFromLog.rows, units: units.rows };
+  return {
+    fromLog: fromLog.rows,
+    rollup: rollup.rows,
+    unitsFromLog: unitsFromLog.rows,
+    units: units.rows,
+    mismatches: [...aggregateMismatches(rollup.rows, fromLog.rows), ...aggregateMismatches(units.rows, unitsFromLog.rows).map((m) => `units ${m}`)],
+  };
 }
 
 export async function countRows(pool: Pool, table = 'request_log'): Promise<number> {
