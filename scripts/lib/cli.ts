@@ -5,7 +5,7 @@
  * instead of a stack.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,7 +61,9 @@ export function numberArg(name: string, raw: unknown, o: { min?: number; max?: n
 
 /** Where results go: `--out` if given, else a fresh scratch folder (never over committed results). */
 export function outputDir(name: string, out: unknown): string {
-  return typeof out === 'string' && out !== '' ? out : mkdtempSync(join(tmpdir(), `${name.replace(/[^a-z0-9]+/gi, '-')}-`));
+  if (typeof out !== 'string' || out === '') return mkdtempSync(join(tmpdir(), `${name.replace(/[^a-z0-9]+/gi, '-')}-`));
+  mkdirSync(out, { recursive: true });
+  return out;
 }
 
 /**
