@@ -7,11 +7,11 @@ import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type Sampl
  * experiments/results/tuning/specs.md). Re-tune whenever the models change.
  */
 export const SPECS_DEFAULTS = Object.freeze({
-  lambda: 2,
+  lambda: 1,
   theta: 0,
   tau: 0.3,
-  selectionTemperature: 0.3,
-  temperature: 0.8,
+  selectionTemperature: 0.1,
+  temperature: 0.4,
 });
 
 export interface SpecsOptions {
