@@ -199,11 +199,12 @@ def evaluate(expr):
     return v if i == len(toks) else None
 
 
-def label_solution(question, text, reference):
+def label_solution(question, text, reference, local=False):
     """Per-line labels for a generated solution text (without the prompt).
 
-    Returns (labels, complete): labels[k] is True iff lines 0..k are all right;
-    complete is True when the text ended with an "A: N" line.
+    Returns (labels, complete): labels[k] is True iff lines 0..k are all right, or with
+    local=True iff line k keeps the value of the line before it (the question for the
+    first), whatever came before; complete is True when the text ended with an "A: N" line.
     """
     prev = evaluate(question)
     labels, ok, complete = [], True, False
@@ -215,7 +216,10 @@ def label_solution(question, text, reference):
             complete = True
         else:
             v = None
-        ok = ok and v is not None and v == prev
+        right = v is not None and v == prev
+        ok = right if local else ok and right
+        if local:
+            prev = v
         labels.append(ok)
         if complete:
             break

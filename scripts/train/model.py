@@ -17,6 +17,10 @@ MAX_POSITIONS = 256
 # softmax rather than NaN.
 MASK_VALUE = -1e4
 FUTURE_VALUE = -1e9
+NL = STOI["\n"]
+# Initial weight of the step's least likely token in the PRM logit (its log-probability is
+# ~0 on a right step and several nats below on a wrong digit); training calibrates it.
+SURPRISAL_MIN_WEIGHT = 1.0
 
 
 def encode(text, bos=True, eos=True):
@@ -93,10 +97,18 @@ class Decoder(nn.Module):
             self.head = nn.Linear(d_model, vocab, bias=False)
         else:
             self.head = nn.Linear(d_model, 1)
+            # The verifier reads how surprised its own language model is by each token of
+            # the step (see step_logits): a wrong digit is an unlikely token to a model that
+            # can do the arithmetic, which a classifier head alone had not learned to see.
+            self.lm_head = nn.Linear(d_model, vocab, bias=False)
+            self.surprisal_weights = nn.Parameter(torch.tensor([SURPRISAL_MIN_WEIGHT, 0.0]))
         self.apply(self._init)
         for n, p in self.named_parameters():
             if n.endswith("proj.weight") or n.endswith("out.weight"):
                 nn.init.normal_(p, std=0.02 / math.sqrt(2 * n_layers))
+        if kind == "prm":
+            # Starts as the surprisal score alone; the head learns what it adds.
+            nn.init.zeros_(self.head.weight)
 
     @staticmethod
     def _init(m):
@@ -136,10 +148,36 @@ class Decoder(nn.Module):
             x, k, v = blk(x, bias, pk, pv, rope)
             presents.append((k, v))
         x = self.ln_f(x)
-        out = self.head(x)
         if self.kind == "prm":
-            out = out.squeeze(-1)  # logits; sigmoid is applied in the exported wrapper
-        return out, presents
+            # logits; sigmoid is applied in the exported wrapper
+            return self.step_logits(x, input_ids, attention_mask[:, past_len:]), presents
+        return self.head(x), presents
+
+    def step_logits(self, x, ids, mask):
+        """PRM logit at every position p: a learned head on the hidden state, plus weighted
+        minimum and sum of log p(token) over the tokens of p's line so far.
+
+        Lines are split at newlines (a newline ends its line; <eos> joins the line before it,
+        the final answer). A line's first token and the first token of the call are left
+        out: their log-probability would come from the previous call's last position, which
+        the runtime's incremental calls (each starts at a line start) do not have, and a
+        score must not depend on how the text was split into calls.
+        """
+        b, t = ids.shape
+        logp = F.log_softmax(self.lm_head(x[:, :-1]), dim=-1)
+        lp = logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+        counted = (mask[:, :-1] > 0) & (mask[:, 1:] > 0) & (ids[:, :-1] != NL)
+        lp = torch.cat([torch.zeros_like(x[:, :1, 0]), torch.where(counted, lp, torch.zeros_like(lp))], dim=1)
+        nl = (ids == NL).long()
+        line = torch.cumsum(nl, dim=1) - nl - (ids == EOS).long()
+        idx = torch.arange(t, device=ids.device)
+        same = (line.unsqueeze(2) == line.unsqueeze(1)) & (idx.unsqueeze(0) <= idx.unsqueeze(1)).unsqueeze(0)
+        per_key = lp.unsqueeze(1).expand(b, t, t)
+        # log-probabilities are <= 0, so 0 is neutral for the minimum as well as the sum.
+        line_min = torch.where(same, per_key, torch.zeros_like(per_key)).min(dim=-1).values
+        line_sum = (per_key * same.to(per_key.dtype)).sum(dim=-1)
+        w = self.surprisal_weights
+        return self.head(x).squeeze(-1) + w[0] * line_min + w[1] * line_sum
 
     def train_forward(self, ids, mask):
         """Full-sequence forward without cache for training (positions 0..t-1 per row)."""
@@ -167,7 +205,7 @@ def count_params(model):
 def nonembedding_matmul_params(model):
     # per layer: qkv 3d^2 + proj d^2 + mlp 8d^2 = 12 d^2, plus the output head.
     d, L = model.d, model.L
-    head = d * (model.vocab if model.kind == "lm" else 1)
+    head = d * (model.vocab if model.kind == "lm" else model.vocab + 1)
     return 12 * d * d * L + head
 
 

@@ -54,8 +54,10 @@ RECIPE = {
                   budget_tokens=40_000_000, cap_share=0.25),
     "target": dict(kind="lm", d_model=128, n_layers=6, n_heads=4, lr=1.5e-3, seed=12, tokens_per_batch=1024,
                    budget_tokens=32_000_000, cap_share=0.78),
-    "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=3e-4, seed=13, tokens_per_batch=2048,
-                budget_tokens=6_000_000, cap_share=0.15, init_from="target"),
+    # Fine-tuned from the target: a gentle rate for the body it inherits, 30x for the new
+    # head and surprisal weights (fast_scale).
+    "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=1e-4, seed=13, tokens_per_batch=2048,
+                budget_tokens=3_000_000, cap_share=0.15, init_from="target", fast_scale=30.0),
 }
 DEFAULT_MINUTES = 330.0
 LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
@@ -158,27 +160,51 @@ def stage_prm(args, device):
     pos_weight = (1 - pos_rate) / max(1e-6, pos_rate)
     log(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions {sources}, {len(ys)} labelled steps, "
         f"positive rate {pos_rate:.3f}")
-    model = prm.new_prm(cfg)
-    prm.init_from_lm(model, load_lm(cfg["init_from"], "cpu"))
-    model.to(device)
-    validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
-    validation = [dict(p, text=t) for p, t in zip(validation, canonical_texts(validation))][:prm.METRIC_PROBLEMS]
+    model = initial_prm(device)
+    validation = prm_metric_problems()
+    at_init = search_metrics_at_init(device)
     stats = train_budgeted(
         model, "prm", prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
         prm.prm_loss_fn(pos_weight, device), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
         max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device, seed=cfg["seed"],
-        warmup=0.05, checkpoint_path=work_path("prm-resume.pt"), resume=args.resume, eval_points=4,
-        evaluate=lambda m: prm.pooled_metrics(m, held_ex[:3000]))
+        warmup=0.05, checkpoint_path=work_path("prm-resume.pt"), resume=args.resume, eval_points=3,
+        evaluate=lambda m: prm.pooled_metrics(m, held_ex[:1000]),
+        fast=prm.FAST_PARAMETERS, fast_scale=cfg["fast_scale"])
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, "prm.pt"))
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
     info.update({"initFrom": cfg["init_from"], "trainPositiveRate": pos_rate, "trainingSolutions": sources,
                  "samplingTemperatures": prm.SAMPLING_TEMPERATURES,
-                 "search": prm.search_metrics(model, lms, validation, cfg["seed"])})
+                 "search": prm.search_metrics(model, lms, validation, cfg["seed"]), "searchAtInit": at_init})
     info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
     with open(work_path("prm.json"), "w") as f:
         json.dump(info, f, indent=2)
+
+
+def initial_prm(device):
+    cfg = RECIPE["prm"]
+    model = prm.new_prm(cfg)
+    prm.init_from_lm(model, load_lm(cfg["init_from"], "cpu"))
+    return model.to(device)
+
+
+def prm_metric_problems():
+    validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
+    return [dict(p, text=t) for p, t in zip(validation, canonical_texts(validation))][:prm.METRIC_PROBLEMS]
+
+
+def search_metrics_at_init(device):
+    """The search metrics of the untrained PRM (the target's surprisal alone): what training
+    adds is measured against them. Kept in the work folder, so a resumed run reuses them."""
+    path = work_path("prm-search-at-init.json")
+    if not os.path.exists(path):
+        lms = {name: load_lm(name, device) for name in ("draft", "target")}
+        metrics = prm.search_metrics(initial_prm(device).eval(), lms, prm_metric_problems(), RECIPE["prm"]["seed"])
+        with open(path, "w") as f:
+            json.dump(metrics, f, indent=2)
+    with open(path) as f:
+        return json.load(f)
 
 
 def canonical_texts(problems):

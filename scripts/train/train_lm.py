@@ -20,12 +20,16 @@ def lr_at(progress, base, warmup, min_ratio=0.05):
     return base * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
-def make_optimizer(model, lr, wd=0.05):
-    decay, no_decay = [], []
+def make_optimizer(model, lr, wd=0.05, fast=(), fast_scale=1.0):
+    """AdamW; parameters whose names start with a prefix in `fast` learn fast_scale times
+    faster (a fine-tuned body under a new head: the head has far to go, the body must not)."""
+    groups = {}
     for n, p in model.named_parameters():
-        (decay if p.dim() >= 2 and "tok" not in n and "pos" not in n else no_decay).append(p)
-    return torch.optim.AdamW([{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}],
-                             lr=lr, betas=(0.9, 0.98), eps=1e-8)
+        decay = p.dim() >= 2 and "tok" not in n and "pos" not in n
+        scale = fast_scale if n.startswith(tuple(fast)) else 1.0
+        groups.setdefault((decay, scale), []).append(p)
+    return torch.optim.AdamW([{"params": ps, "weight_decay": wd if decay else 0.0, "lr_scale": scale}
+                              for (decay, scale), ps in groups.items()], lr=lr, betas=(0.9, 0.98), eps=1e-8)
 
 
 def fmt_minutes(seconds):
@@ -34,7 +38,7 @@ def fmt_minutes(seconds):
 
 def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_seconds, lr, device, seed,
                    warmup=0.02, checkpoint_path=None, checkpoint_every=300.0, evaluate=None, eval_points=10,
-                   resume=False, log_every=30.0):
+                   resume=False, log_every=30.0, fast=(), fast_scale=1.0):
     """Trains until budget_tokens are seen or max_seconds pass, whichever is first.
 
     next_batch(progress) -> batch (tensors on the CPU); loss_fn(model, batch) -> (loss, n_tokens);
@@ -43,7 +47,7 @@ def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_secon
     """
     torch.manual_seed(seed)
     model.to(device).train()
-    opt = make_optimizer(model, lr)
+    opt = make_optimizer(model, lr, fast=fast, fast_scale=fast_scale)
     state = {"step": 0, "tokens": 0, "seconds": 0.0, "ema": None, "curve": [], "next_eval": 1}
     if resume and checkpoint_path and os.path.exists(checkpoint_path):
         ck = torch.load(checkpoint_path, map_location=device)
@@ -89,7 +93,7 @@ def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_secon
             state["next_eval"] += 1
             run_eval()
         for g in opt.param_groups:
-            g["lr"] = lr_at(progress, lr, warmup)
+            g["lr"] = lr_at(progress, lr, warmup) * g["lr_scale"]
         loss, n = loss_fn(model, next_batch(progress))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -105,7 +109,7 @@ def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_secon
             p = progress_now()
             eta = elapsed / max(p, 1e-9) * (1 - p)
             print(f"[{name}] {100 * p:5.1f}% step {state['step']} loss {state['ema']:.4f} "
-                  f"lr {opt.param_groups[0]['lr']:.2e} tok/s {state['tokens'] / elapsed:.0f} "
+                  f"lr {lr_at(p, lr, warmup):.2e} tok/s {state['tokens'] / elapsed:.0f} "
                   f"elapsed {fmt_minutes(elapsed)} eta {fmt_minutes(eta)}", flush=True)
             last_log = now
         if now - last_ck >= checkpoint_every:

@@ -37,6 +37,8 @@ CANONICAL = 15_000
 METRIC_PROBLEMS = 150
 CANDIDATES = 8
 CANDIDATE_TEMPERATURE = 0.8
+# New in the PRM (not inherited from the target): they learn at the recipe's fast_scale.
+FAST_PARAMETERS = ("head.", "surprisal_weights")
 
 
 def log(msg):
@@ -47,8 +49,10 @@ def log(msg):
 
 def build_example(problem, text, ended):
     """Token ids, positions of step-end tokens and their labels (the runtime reads the
-    score at each step's newline, and at <eos> after the answer line)."""
-    labels, complete = label_solution(problem["question"], text, problem["answer"])
+    score at each step's newline, and at <eos> after the answer line). A label says whether
+    the step keeps the value of the line before it: search multiplies (or takes the minimum
+    of) the scores along a path, so the PRM judges the step it is shown, not the history."""
+    labels, complete = label_solution(problem["question"], text, problem["answer"], local=True)
     prompt = prompt_text(problem["question"])
     ids = encode(prompt + text, bos=True, eos=False)
     positions, ys = [], []
@@ -62,7 +66,7 @@ def build_example(problem, text, ended):
     if ended and complete and len(ids) < MAX_POSITIONS:
         ids.append(EOS)
         positions.append(len(ids) - 1)
-        ys.append(1.0 if (labels and all(labels)) else 0.0)
+        ys.append(1.0 if labels[-1] else 0.0)
     ids = ids[:MAX_POSITIONS]
     keep = [(p, y) for p, y in zip(positions, ys) if p < MAX_POSITIONS]
     return ids, [p for p, _ in keep], [y for _, y in keep]
@@ -153,17 +157,19 @@ def prm_training_set(work_path, seed):
 
 
 def init_from_lm(prm, lm):
-    """Copies every weight but the head (the LM's vocabulary head has no PRM counterpart)."""
-    state = {k: v for k, v in lm.state_dict().items() if not k.startswith("head.")}
+    """The LM's body, and its vocabulary head as the verifier's language model; the PRM's
+    own head and surprisal weights keep their initial values."""
+    state = {("lm_head." + k[len("head."):] if k.startswith("head.") else k): v for k, v in lm.state_dict().items()}
     missing, unexpected = prm.load_state_dict(state, strict=False)
-    assert not unexpected and all(k.startswith("head.") for k in missing), (missing, unexpected)
+    assert not unexpected and set(missing) == {"head.weight", "head.bias", "surprisal_weights"}, (missing, unexpected)
 
 
 # ---- metrics ----
 
 @torch.no_grad()
 def prm_scores(prm, items, batch=64):
-    """items: (question, text, ended) -> score at the last step end (after <eos> when ended)."""
+    """items: (question, text, ended) -> scores at each step end of text (the last one after
+    <eos> when ended), as the runtime reads them."""
     device = next(prm.parameters()).device
     out = []
     for s in range(0, len(items), batch):
@@ -176,8 +182,21 @@ def prm_scores(prm, items, batch=64):
             ids[r, :len(x)] = torch.tensor(x)
             attn[r, :len(x)] = 1
         p = torch.sigmoid(prm.train_forward(ids.to(device), attn.to(device))).cpu()
-        out += [float(p[r, len(x) - 1]) for r, x in enumerate(seqs)]
+        for r, x in enumerate(seqs):
+            start = len(encode(prompt_text(part[r][0]), bos=True, eos=False))
+            ends = [j for j in range(start, len(x)) if x[j] == NL]
+            if x[-1] == EOS and ends and ends[-1] == len(x) - 2:
+                ends[-1] = len(x) - 1  # the final step's score sits at <eos>
+            out.append([float(p[r, j]) for j in ends])
     return out
+
+
+def path_score(step_scores):
+    """A whole solution's score from its steps' (the runtime's 'prod' aggregation)."""
+    score = 1.0
+    for s in step_scores:
+        score *= s
+    return score if step_scores else 0.0
 
 
 def within_set_auc(sets):
@@ -210,10 +229,10 @@ def candidate_set_metrics(prm, lm, problems, gen):
             for text, ended in outs[i * CANDIDATES:(i + 1) * CANDIDATES]:
                 line = text if text.endswith("\n") else text + "\n"
                 full = prefix + line
-                step_labels, complete = label_solution(p["question"], full, p["answer"])
+                step_labels, complete = label_solution(p["question"], full, p["answer"], local=True)
                 items.append((p["question"], full, complete))
                 labels.append(bool(step_labels) and len(step_labels) == full.count("\n") and step_labels[-1])
-        scores = prm_scores(prm, items)
+        scores = [steps[-1] if steps else 0.0 for steps in prm_scores(prm, items)]
         for i in range(len(part)):
             sets.append((scores[i * CANDIDATES:(i + 1) * CANDIDATES], labels[i * CANDIDATES:(i + 1) * CANDIDATES]))
     mixed = [st for st in sets if any(st[1]) and not all(st[1])]
@@ -226,11 +245,11 @@ def candidate_set_metrics(prm, lm, problems, gen):
 
 
 def best_of_n_metrics(prm, lm, problems, gen):
-    """Eight whole solutions per problem; the PRM's pick (score after the last step) vs a random one."""
+    """Eight whole solutions per problem; the PRM's pick (product of its step scores) vs a random one."""
     prompts = [prompt_text(p["question"]) for p in problems for _ in range(CANDIDATES)]
     outs = generate(lm, prompts, temperature=CANDIDATE_TEMPERATURE, generator=gen)
     items = [(prompts[i][len("Q: "):-1], text, ended) for i, (text, ended) in enumerate(outs)]
-    scores = prm_scores(prm, items)
+    scores = [path_score(steps) for steps in prm_scores(prm, items)]
     pick = rand = oracle = 0.0
     for i, p in enumerate(problems):
         right = [extract_answer(t) == p["answer"] for t, _ in outs[i * CANDIDATES:(i + 1) * CANDIDATES]]

@@ -32,14 +32,9 @@ async function verify(path) {
   // Infer head count / head dim from a 1-token run with empty past.
   const [, H, , hd] = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key').shape;
   const T = 12;
-  // Row 0 has a hole at position 4 (a pad written mid-cache), row 1 is left padded.
-  const ids = [[1, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 13], [0, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12]];
-  const mask = [[1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]];
-  const pos = [[0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10], [0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]];
+  const { ids, mask, pos, cuts } = mainOut === 'scores' ? prmCase(path) : lmCase();
   const full = await run(session, ids, mask, pos, emptyPast(session, layers, 2, H, hd));
   const V = full[mainOut].dims.length === 3 ? full[mainOut].dims[2] : 1;
-  // Incremental: first 5 tokens, then 1, then the remaining 6.
-  const cuts = [0, 5, 6, T];
   let past = emptyPast(session, layers, 2, H, hd);
   let maxDiff = 0;
   for (let c = 0; c + 1 < cuts.length; c++) {
@@ -63,6 +58,31 @@ async function verify(path) {
   const ok = maxDiff < 1e-4;
   console.log(`${path}: ${mainOut} layers=${layers} heads=${H} headDim=${hd} vocab/out=${V} maxDiff(full vs incremental)=${maxDiff.toExponential(2)} ${ok ? 'OK' : 'FAIL'}`);
   if (!ok) process.exitCode = 1;
+}
+
+// Row 0 has a hole at position 4 (a pad written mid-cache), row 1 is left padded.
+// Incremental: first 5 tokens, then 1, then the remaining 6.
+function lmCase() {
+  return {
+    ids: [[1, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 13], [0, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+    mask: [[1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
+    pos: [[0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10], [0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]],
+    cuts: [0, 5, 6, 12],
+  };
+}
+
+// The PRM scores a line from the tokens of that line in the same call, and the runtime
+// starts every call at a line start: so do the cuts here (after each newline). Row 0's
+// last call is a line and its <eos>, as the runtime feeds a final step.
+function prmCase(path) {
+  const vocab = JSON.parse(require('fs').readFileSync(require('path').join(require('path').dirname(path), 'vocab.json'), 'utf8'));
+  const nl = vocab.tokens.indexOf('\n');
+  return {
+    ids: [[1, 5, 6, nl, 0, 7, 8, nl, 9, 10, nl, vocab.eos], [0, 0, 1, nl, 5, 6, 7, nl, 8, 9, nl, 10]],
+    mask: [[1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
+    pos: [[0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10], [0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]],
+    cuts: [0, 4, 8, 12],
+  };
 }
 
 function emptyPast(session, layers, b, H, hd) {
