@@ -29,12 +29,15 @@ async function score(question: string, prefix: string, step: string): Promise<nu
   return scored!.score;
 }
 
+// Right steps are written the way the workload's solutions write them (a two-digit product as
+// partial sums first): the PRM judges steps the models would propose.
 const NEAR_MISSES: [kind: string, question: string, prefix: string, right: string, wrong: string][] = [
-  ['a digit of the result', '43*74+62', '', '= 3182+62\n', '= 3183+62\n'],
+  ['a digit of a partial product', '43*74+62', '', '= (3010+172)+62\n', '= (3010+162)+62\n'],
+  ['a digit of the result', '43*74+62', '= (3010+172)+62\n', '= 3182+62\n', '= 3183+62\n'],
   ['a digit of a sum', '(47+92)-27', '', '= 139-27\n', '= 149-27\n'],
   ['the wrong operation', '(95+69)*41', '', '= 164*41\n', '= 26*41\n'],
-  ['a copy error', '81-43+53+47*58+49', '', '= 81-43+53+2726+49\n', '= 81-43+35+2726+49\n'],
-  ['a skipped operation', '1+87*55', '', '= 1+4785\n', '= 4785\n'],
+  ['a copy error', '81-43+53+47*58+49', '= 81-43+53+(2350+376)+49\n', '= 81-43+53+2726+49\n', '= 81-43+35+2726+49\n'],
+  ['a skipped operation', '1+87*55', '= 1+(4350+435)\n', '= 1+4785\n', '= 4785\n'],
   ['operations out of order', '12-3*2', '', '= 12-6\n', '= 9*2\n'],
   ['a later step', '(8-3)*7', '= 5*7\n', '= 35\n', '= 36\n'],
   ['the answer', '12+34', '= 46\n', 'A: 46\n', 'A: 47\n'],
