@@ -59,7 +59,14 @@ runCli(spec.name, () => {
   if (prmSeries.length > 0) {
     writeFileSync(
       join(dir, 'prm-curve.svg'),
-      `${lineChart({ title: 'PRM held-out metrics while training', series: prmSeries, xLabel: 'training tokens (millions)', yLabel: 'AUC' })}\n`,
+      `${lineChart({
+        title: 'PRM held-out metrics while training',
+        series: prmSeries,
+        xLabel: 'training tokens (millions)',
+        yLabel: 'AUC',
+        // Anchors the axis at chance, so a curve near 1 is not drawn as a steep climb.
+        referenceLines: [{ y: 0.5, label: 'chance' }],
+      })}\n`,
     );
   }
   process.stderr.write(`wrote ${dir}/learning-curves.svg${prmSeries.length > 0 ? ' and prm-curve.svg' : ''}\n`);
