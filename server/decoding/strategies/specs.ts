@@ -7,8 +7,8 @@ import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type Sampl
  * experiments/results/tuning/specs.md). Re-tune whenever the models change.
  */
 export const SPECS_DEFAULTS = Object.freeze({
-  lambda: 1,
-  theta: 0,
+  lambda: 2,
+  theta: 0.5,
   tau: 0.3,
   selectionTemperature: 0.1,
   temperature: 0.4,
