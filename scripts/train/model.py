@@ -121,6 +121,15 @@ class Decoder(nn.Module):
 
     def forward(self, input_ids, attention_mask, position_ids, past):
         """past: list of (key, value) [b, H, past_len, hd]; returns (out, presents)."""
+        x, presents = self.hidden(input_ids, attention_mask, position_ids, past)
+        if self.kind == "prm":
+            # logits; sigmoid is applied in the exported wrapper
+            past_len = past[0][0].shape[2]
+            return self.step_logits(x, input_ids, attention_mask[:, past_len:]), presents
+        return self.head(x), presents
+
+    def hidden(self, input_ids, attention_mask, position_ids, past):
+        """The final (normed) hidden states and the new KV cache."""
         b, t = input_ids.shape
         past_len = past[0][0].shape[2]
         total = attention_mask.shape[1]
@@ -147,11 +156,12 @@ class Decoder(nn.Module):
         for blk, (pk, pv) in zip(self.blocks, past):
             x, k, v = blk(x, bias, pk, pv, rope)
             presents.append((k, v))
-        x = self.ln_f(x)
-        if self.kind == "prm":
-            # logits; sigmoid is applied in the exported wrapper
-            return self.step_logits(x, input_ids, attention_mask[:, past_len:]), presents
-        return self.head(x), presents
+        return self.ln_f(x), presents
+
+    def token_logprobs(self, x, ids):
+        """[b, t-1]: log p(ids[:, j+1] | ids[:, :j+1]) under the PRM's own language model."""
+        logp = F.log_softmax(self.lm_head(x[:, :-1]), dim=-1)
+        return logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
 
     def step_logits(self, x, ids, mask):
         """PRM logit at every position p: a learned head on the hidden state, plus weighted
@@ -164,8 +174,7 @@ class Decoder(nn.Module):
         score must not depend on how the text was split into calls.
         """
         b, t = ids.shape
-        logp = F.log_softmax(self.lm_head(x[:, :-1]), dim=-1)
-        lp = logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+        lp = self.token_logprobs(x, ids)
         counted = (mask[:, :-1] > 0) & (mask[:, 1:] > 0) & (ids[:, :-1] != NL)
         lp = torch.cat([torch.zeros_like(x[:, :1, 0]), torch.where(counted, lp, torch.zeros_like(lp))], dim=1)
         nl = (ids == NL).long()
@@ -185,6 +194,14 @@ class Decoder(nn.Module):
         pos = torch.arange(t, device=ids.device).unsqueeze(0).expand(b, t)
         out, _ = self.forward(ids, mask, pos, self.empty_past_on(b, ids.device))
         return out
+
+    def prm_train_forward(self, ids, mask):
+        """Step logits and token log-probabilities from one full-sequence pass (PRM training
+        also trains its language model on the right steps)."""
+        b, t = ids.shape
+        pos = torch.arange(t, device=ids.device).unsqueeze(0).expand(b, t)
+        x, _ = self.hidden(ids, mask, pos, self.empty_past_on(b, ids.device))
+        return self.step_logits(x, ids, mask), self.token_logprobs(x, ids)
 
     def empty_past_on(self, batch, device):
         z = torch.zeros(batch, self.H, 0, self.hd, device=device)

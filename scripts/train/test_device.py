@@ -74,7 +74,7 @@ class DeviceFlagTest(unittest.TestCase):
         ex = prm.build_example({"question": "4*5", "answer": 20}, "= 20\nA: 20\n", True)
         batch = prm.collate_prm([ex, ex], [0, 1])
         with self.probe() as p:
-            loss, _ = prm.prm_loss_fn(2.0, META)(model, batch)
+            loss, _ = prm.prm_loss_fn(2.0, META, lm_weight=1.0)(model, batch)
             loss.backward()
         self.assertEqual(p.strays, [])
         self.assertEqual(loss.device, META)

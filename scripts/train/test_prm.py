@@ -13,7 +13,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from data import label_solution  # noqa: E402
-from model import Decoder, encode, NL, EOS, STOI  # noqa: E402
+from model import Decoder, encode, NL, EOS, STOI, TOKENS  # noqa: E402
 import train_prm as prm  # noqa: E402
 
 LABEL_CASES = [
@@ -55,6 +55,16 @@ class LabelTest(unittest.TestCase):
         ids, positions, ys = prm.build_example({"question": "12+7*3", "answer": 33}, "= 12+22\n= 34\nA: 34\n", True)
         self.assertEqual([ids[p] for p in positions], [NL, NL, NL, EOS])
         self.assertEqual(ys, [0.0, 1.0, 1.0, 1.0])
+
+
+class LanguageModelMaskTest(unittest.TestCase):
+    def test_the_language_model_learns_the_right_steps_only(self):
+        text = "= 12+22\n= 34\nA: 34\n"
+        ex = prm.build_example({"question": "12+7*3", "answer": 33}, text, True)
+        *_, lm_mask = prm.collate_prm([ex], [0])
+        ids = ex[0]
+        learned = "".join("<eos>" if ids[j] == EOS else TOKENS[ids[j]] for j in range(len(ids)) if lm_mask[0, j] > 0)
+        self.assertEqual(learned, "= 34\nA: 34\n<eos>")  # "= 12+22" is wrong; the prompt is not a step
 
 
 class StepScoreTest(unittest.TestCase):

@@ -57,7 +57,7 @@ RECIPE = {
     # Fine-tuned from the target: a gentle rate for the body it inherits, 30x for the new
     # head and surprisal weights (fast_scale).
     "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=1e-4, seed=13, tokens_per_batch=2048,
-                budget_tokens=3_000_000, cap_share=0.15, init_from="target", fast_scale=30.0),
+                budget_tokens=6_000_000, cap_share=0.15, init_from="target", fast_scale=30.0, lm_weight=1.0),
 }
 DEFAULT_MINUTES = 330.0
 LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
@@ -165,7 +165,7 @@ def stage_prm(args, device):
     at_init = search_metrics_at_init(device)
     stats = train_budgeted(
         model, "prm", prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
-        prm.prm_loss_fn(pos_weight, device), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
+        prm.prm_loss_fn(pos_weight, device, cfg["lm_weight"]), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
         max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device, seed=cfg["seed"],
         warmup=0.05, checkpoint_path=work_path("prm-resume.pt"), resume=args.resume, eval_points=3,
         evaluate=lambda m: prm.pooled_metrics(m, held_ex[:1000]),

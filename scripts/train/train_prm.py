@@ -73,29 +73,42 @@ def build_example(problem, text, ended):
 
 
 def collate_prm(examples, idx):
+    """ids, attention, step labels and their weights at step ends, and lm_mask: 1 on the
+    tokens of right steps (what the PRM's language model is also trained to predict)."""
     seqs = [examples[i] for i in idx]
     T = max(len(s[0]) for s in seqs)
     ids = torch.full((len(seqs), T), PAD, dtype=torch.long)
     attn = torch.zeros((len(seqs), T), dtype=torch.long)
     target = torch.zeros((len(seqs), T))
     weight = torch.zeros((len(seqs), T))
+    lm_mask = torch.zeros((len(seqs), T))
     for r, (s, pos, ys) in enumerate(seqs):
         ids[r, :len(s)] = torch.tensor(s)
         attn[r, :len(s)] = 1
+        start = s.index(NL) + 1 if NL in s else len(s)  # the first step follows the prompt's line
         for p, y in zip(pos, ys):
             target[r, p] = y
             weight[r, p] = 1.0
-    return ids, attn, target, weight
+            if y > 0.5:
+                lm_mask[r, start:p + 1] = 1.0
+            start = p + 1
+    return ids, attn, target, weight, lm_mask
 
 
-def prm_loss_fn(pos_weight, device):
+def prm_loss_fn(pos_weight, device, lm_weight=0.0):
+    """Class-balanced BCE on the step labels, plus lm_weight x the language-model loss on the
+    tokens of right steps: the verifier sees a wrong digit only as well as its own language
+    model can add, and the target it starts from still makes confident carry errors."""
     def fn(model, batch):
         n_tokens = int(batch[1].sum())  # on the CPU batch: no device sync per step
-        ids, attn, target, weight = (t.to(device) for t in batch)
-        logits = model.train_forward(ids, attn)
+        ids, attn, target, weight, lm_mask = (t.to(device) for t in batch)
+        logits, token_lp = model.prm_train_forward(ids, attn)
         # Class balance: positives weighted by pos_weight (= n_neg / n_pos).
         w = weight * torch.where(target > 0.5, torch.full_like(target, pos_weight), torch.ones_like(target))
         loss = (F.binary_cross_entropy_with_logits(logits, target, reduction="none") * w).sum() / w.sum().clamp(min=1)
+        if lm_weight > 0:
+            m = lm_mask[:, 1:]
+            loss = loss + lm_weight * (-(token_lp * m).sum() / m.sum().clamp(min=1))
         return loss, n_tokens
     return fn
 
@@ -277,7 +290,7 @@ def pooled_metrics(prm, examples, batch=128):
     scores, labels = [], []
     with torch.no_grad():
         for s in range(0, len(examples), batch):
-            ids, attn, target, weight = collate_prm(examples, list(range(s, min(len(examples), s + batch))))
+            ids, attn, target, weight, _ = collate_prm(examples, list(range(s, min(len(examples), s + batch))))
             p = torch.sigmoid(prm.train_forward(ids.to(device), attn.to(device))).cpu()
             m = weight > 0
             scores += p[m].tolist()

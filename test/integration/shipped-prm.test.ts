@@ -41,6 +41,9 @@ const NEAR_MISSES: [kind: string, question: string, prefix: string, right: strin
   ['operations out of order', '12-3*2', '', '= 12-6\n', '= 9*2\n'],
   ['a later step', '(8-3)*7', '= 5*7\n', '= 35\n', '= 36\n'],
   ['the answer', '12+34', '= 46\n', 'A: 46\n', 'A: 47\n'],
+  // The target itself writes 1002 here: the verifier's own language model, trained further on
+  // right steps, carries into the thousands where the target does not.
+  ['a carry the target misses', '47*41-(71-51)+95', '= 47*41-20+95\n= (1880+47)-20+95\n= 1927-20+95\n= 1907+95\n', '= 2002\n', '= 1002\n'],
 ];
 
 describe('the shipped PRM', () => {
