@@ -17,7 +17,7 @@ export function aggregatePrm(scores: readonly number[], how: PrmAggregation): nu
  * SPECS (npm run tune -- --strategy beam-target; experiments/results/tuning/beam-target.md).
  */
 export const BEAM_DEFAULTS = Object.freeze({
-  temperature: 0.2,
+  temperature: 0.8,
   beamWidth: 2,
   prmAggregation: 'prod' as PrmAggregation,
 });

@@ -8,7 +8,7 @@ import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type Sampl
  */
 export const SPECS_DEFAULTS = Object.freeze({
   lambda: 2,
-  theta: 0.5,
+  theta: 0,
   tau: 0.3,
   selectionTemperature: 0.1,
   temperature: 0.4,
