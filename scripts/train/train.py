@@ -55,7 +55,8 @@ RECIPE = {
     "target": dict(kind="lm", d_model=128, n_layers=6, n_heads=4, lr=1.5e-3, seed=12, tokens_per_batch=1024,
                    budget_tokens=32_000_000, cap_share=0.78),
     # Fine-tuned from the target: a gentle rate for the body it inherits, 30x for the new
-    # head and surprisal weights (fast_scale).
+    # head and surprisal weights (fast_scale); its language model keeps learning on the
+    # right steps beside the step loss (lm_weight), so it can out-add the target it checks.
     "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=1e-4, seed=13, tokens_per_batch=2048,
                 budget_tokens=6_000_000, cap_share=0.15, init_from="target", fast_scale=30.0, lm_weight=1.0),
 }
