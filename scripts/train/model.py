@@ -122,11 +122,13 @@ class Decoder(nn.Module):
     def forward(self, input_ids, attention_mask, position_ids, past):
         """past: list of (key, value) [b, H, past_len, hd]; returns (out, presents)."""
         x, presents = self.hidden(input_ids, attention_mask, position_ids, past)
-        if self.kind == "prm":
-            # logits; sigmoid is applied in the exported wrapper
-            past_len = past[0][0].shape[2]
-            return self.step_logits(x, input_ids, attention_mask[:, past_len:]), presents
-        return self.head(x), presents
+        past_len = past[0][0].shape[2]
+        return self.output(x, input_ids, attention_mask[:, past_len:]), presents
+
+    def output(self, x, ids, mask):
+        """LM: logits over the vocabulary; PRM: step logits (the exported wrapper applies the
+        sigmoid). mask: the attention mask of this call's tokens."""
+        return self.step_logits(x, ids, mask) if self.kind == "prm" else self.head(x)
 
     def hidden(self, input_ids, attention_mask, position_ids, past):
         """The final (normed) hidden states and the new KV cache."""
@@ -163,7 +165,7 @@ class Decoder(nn.Module):
         logp = F.log_softmax(self.lm_head(x[:, :-1]), dim=-1)
         return logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
 
-    def step_logits(self, x, ids, mask):
+    def step_logits(self, x, ids, mask, lp=None):
         """PRM logit at every position p: a learned head on the hidden state, plus weighted
         minimum and sum of log p(token) over the tokens of p's line so far.
 
@@ -172,9 +174,10 @@ class Decoder(nn.Module):
         out: their log-probability would come from the previous call's last position, which
         the runtime's incremental calls (each starts at a line start) do not have, and a
         score must not depend on how the text was split into calls.
+        lp: token_logprobs(x, ids), when the caller has them already.
         """
         b, t = ids.shape
-        lp = self.token_logprobs(x, ids)
+        lp = self.token_logprobs(x, ids) if lp is None else lp
         counted = (mask[:, :-1] > 0) & (mask[:, 1:] > 0) & (ids[:, :-1] != NL)
         lp = torch.cat([torch.zeros_like(x[:, :1, 0]), torch.where(counted, lp, torch.zeros_like(lp))], dim=1)
         nl = (ids == NL).long()
@@ -188,20 +191,21 @@ class Decoder(nn.Module):
         w = self.surprisal_weights
         return self.head(x).squeeze(-1) + w[0] * line_min + w[1] * line_sum
 
-    def train_forward(self, ids, mask):
-        """Full-sequence forward without cache for training (positions 0..t-1 per row)."""
+    def train_hidden(self, ids, mask):
+        """Hidden states of a full-sequence pass without cache (positions 0..t-1 per row)."""
         b, t = ids.shape
         pos = torch.arange(t, device=ids.device).unsqueeze(0).expand(b, t)
-        out, _ = self.forward(ids, mask, pos, self.empty_past_on(b, ids.device))
-        return out
+        return self.hidden(ids, mask, pos, self.empty_past_on(b, ids.device))[0]
+
+    def train_forward(self, ids, mask):
+        return self.output(self.train_hidden(ids, mask), ids, mask)
 
     def prm_train_forward(self, ids, mask):
         """Step logits and token log-probabilities from one full-sequence pass (PRM training
         also trains its language model on the right steps)."""
-        b, t = ids.shape
-        pos = torch.arange(t, device=ids.device).unsqueeze(0).expand(b, t)
-        x, _ = self.hidden(ids, mask, pos, self.empty_past_on(b, ids.device))
-        return self.step_logits(x, ids, mask), self.token_logprobs(x, ids)
+        x = self.train_hidden(ids, mask)
+        lp = self.token_logprobs(x, ids)
+        return self.step_logits(x, ids, mask, lp), lp
 
     def empty_past_on(self, batch, device):
         z = torch.zeros(batch, self.H, 0, self.hd, device=device)
