@@ -17,7 +17,7 @@ const spec = {
   --beam-width M      beam width (default: the tuned one)
   --seed S            sampling seed (default 0)
   --threads T         onnxruntime intra-op threads, a whole number (default ORT_INTRA_OP_THREADS or 1)
-  --lambda L --theta X --tau X --selection-temperature T   SPECS parameters (default: the tuned ones)
+  --first-step target|draft --lambda L --theta X --tau X --selection-temperature T   SPECS parameters (default: the tuned ones)
   --temperature X --top-p P --max-steps K --max-tokens K
   --models DIR        models folder (default MODELS_DIR or models)
   --json              print the full result as JSON`,

@@ -2,7 +2,7 @@
  * Grid search of a strategy's settings on the VALIDATION set (never the test set), with the
  * same budget for the baseline and for SPECS.
  *   npm run tune -- --strategy beam-target [--temperature 0.2,0.4,0.6,0.8 --beam-width 2,4 --aggregation last,min,prod]
- *   npm run tune -- --strategy specs [--lambda 0.5,1,2 --theta -0.5,0,0.5 --tau 0.3,0.6 --T 0.1,1]
+ *   npm run tune -- --strategy specs [--first-step target,draft --lambda 1,2 --theta -0.5,0,0.5 --tau 0.3 --T 0.1 --temperature 0.4,0.8]
  * Writes <out>/<strategy>.json and .md (a scratch folder unless --out); copy the chosen values
  * into BEAM_DEFAULTS or SPECS_DEFAULTS.
  */
@@ -19,12 +19,13 @@ const spec = {
   name: 'tune',
   usage: `--strategy beam-target|specs [grid flags] [--problems FILE] [--limit K] [--n N] [--seed S] [--threads T] [--out DIR]
   beam-target grid: --temperature LIST (0.2,0.4,0.6,0.8) --beam-width LIST (2,4) --aggregation LIST (last,min,prod)
-  specs grid:       --lambda LIST (0.5,1,2) --theta LIST (-0.5,0,0.5) --tau LIST (0.3,0.6) --T LIST (0.1,1) --temperature LIST (0.8)
+  specs grid:       --first-step LIST (target,draft) --lambda LIST (1,2) --theta LIST (-0.5,0,0.5) --tau LIST (0.3) --T LIST (0.1) --temperature LIST (0.4,0.8)
   --problems  validation problems (default experiments/validation.jsonl; the test set is refused)
   --limit     first K problems (default 60)   --n  paths / candidates (default 8)
   --out       results folder (default: a new scratch folder)`,
   options: {
     strategy: { type: 'string' },
+    'first-step': { type: 'string' },
     temperature: { type: 'string' },
     'beam-width': { type: 'string' },
     aggregation: { type: 'string' },
@@ -53,11 +54,12 @@ runCli(spec.name, async () => {
     strategy === 'beam-target'
       ? { temperature: numbers('temperature', v.temperature ?? '0.2,0.4,0.6,0.8'), beamWidth: numbers('beam-width', v['beam-width'] ?? '2,4'), prmAggregation: words(v.aggregation ?? 'last,min,prod') }
       : {
-          lambda: numbers('lambda', v.lambda ?? '0.5,1,2'),
+          firstStep: words(v['first-step'] ?? 'target,draft'),
+          lambda: numbers('lambda', v.lambda ?? '1,2'),
           theta: numbers('theta', v.theta ?? '-0.5,0,0.5'),
-          tau: numbers('tau', v.tau ?? '0.3,0.6'),
-          selectionTemperature: numbers('T', v.T ?? '0.1,1'),
-          temperature: numbers('temperature', v.temperature ?? '0.8'),
+          tau: numbers('tau', v.tau ?? '0.3'),
+          selectionTemperature: numbers('T', v.T ?? '0.1'),
+          temperature: numbers('temperature', v.temperature ?? '0.4,0.8'),
         };
   const settings = grid(axes);
   // Every setting must be valid before hours of decoding.

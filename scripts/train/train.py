@@ -115,9 +115,7 @@ def stage_lm(name, args, device):
     problems, drills = lm_data()
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
     model = build_model(name).to(device)
-    if args.init_from:
-        model.load_state_dict(torch.load(args.init_from, map_location=device))
-        log(f"== {name}: continuing from {args.init_from}")
+    continued = continue_from(model, args.init_from, name, device)
     budget = int(cfg["budget_tokens"] * args.budget_scale)
     log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, {len(problems)} problems "
         f"+ {len(drills)} drills, budget {budget} tokens or {cfg['cap_share'] * args.minutes:.0f} min, on {device}")
@@ -129,10 +127,27 @@ def stage_lm(name, args, device):
         max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device,
         seed=cfg["seed"], checkpoint_path=work_path(f"{name}-resume.pt"), resume=args.resume,
         evaluate=lambda m: {"greedyAccuracy": greedy_accuracy(m, validation[:EVAL_PROBLEMS])[0]})
-    finish_lm(name, model, cfg, stats, device, validation, args.out)
+    finish_lm(name, model, cfg, stats, device, validation, args.out, continued)
 
 
-def finish_lm(name, model, cfg, stats, device, validation, out):
+def continue_from(model, path, name, device):
+    """Loads committed weights (--init-from) for a fresh schedule on top of them; returns what
+    the manifest records about them (the tokens they had seen, from the current manifest)."""
+    if not path:
+        return None
+    model.load_state_dict(torch.load(path, map_location=device))
+    log(f"== {name}: continuing from {path}")
+    manifest = os.path.join(REPO, "models", "manifest.json")
+    before = None
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            before = json.load(f)["models"].get(name, {})
+    earlier = (before.get("continuedFrom") or {}).get("trainTokens", 0) if before else 0
+    return {"checkpoint": os.path.relpath(os.path.abspath(path), REPO),
+            "trainTokens": earlier + before["trainTokens"] if before else None}
+
+
+def finish_lm(name, model, cfg, stats, device, validation, out, continued=None):
     os.makedirs(CHECKPOINTS, exist_ok=True)
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, f"{name}.pt"))
     acc, gens = greedy_accuracy(model, validation)
@@ -141,6 +156,7 @@ def finish_lm(name, model, cfg, stats, device, validation, out):
         log(f"   Q: {p['question']} (ref {p['answer']})\n   " + text.replace("\n", "\n   "))
     info = describe(name, model, cfg, stats, device)
     info["validationGreedyAccuracy"] = acc
+    info["continuedFrom"] = continued
     info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
     with open(work_path(f"{name}.json"), "w") as f:
         json.dump(info, f, indent=2)
@@ -162,6 +178,7 @@ def stage_prm(args, device):
     log(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions {sources}, {len(ys)} labelled steps, "
         f"positive rate {pos_rate:.3f}")
     model = initial_prm(device)
+    continued = continue_from(model, args.init_from, "prm", device)
     validation = prm_metric_problems()
     at_init = search_metrics_at_init(device)
     stats = train_budgeted(
@@ -175,7 +192,7 @@ def stage_prm(args, device):
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
-    info.update({"initFrom": cfg["init_from"], "trainPositiveRate": pos_rate, "trainingSolutions": sources,
+    info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate, "trainingSolutions": sources,
                  "samplingTemperatures": prm.SAMPLING_TEMPERATURES,
                  "search": prm.search_metrics(model, lms, validation, cfg["seed"]), "searchAtInit": at_init})
     info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
@@ -224,9 +241,16 @@ def canonical_texts(problems):
 def write_manifest(args, out):
     """models/manifest.json from the per-model records the stages wrote."""
     models = {}
+    shipped = os.path.join(out, "manifest.json")
     for name in ("draft", "target", "prm"):
-        with open(work_path(f"{name}.json")) as f:
-            models[name] = json.load(f)
+        if os.path.exists(work_path(f"{name}.json")):
+            with open(work_path(f"{name}.json")) as f:
+                models[name] = json.load(f)
+        else:
+            # A stage run alone (e.g. --stage prm --init-from ...) keeps the other models' records.
+            with open(shipped) as f:
+                models[name] = json.load(f)["models"][name]
+            log(f"{name}: no record in {WORK}, keeping its entry in {shipped}")
     manifest = {"vocab": "vocab.json", "vocabSha256": sha256(os.path.join(out, "vocab.json")),
                 "flopsFormula": FLOPS_FORMULA, "flopsContext": FLOPS_CONTEXT, "models": models,
                 "training": {"command": "npm run models:train", "minutesCap": args.minutes,
@@ -287,13 +311,17 @@ def main():
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true", help="continue each stage from its work-folder checkpoint")
-    ap.add_argument("--init-from", default=None, help="start an LM stage from these weights (a fresh schedule)")
+    ap.add_argument("--init-from", default=None, help="start a stage from these weights, e.g. models/checkpoints/prm.pt (a fresh schedule)")
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
     ap.add_argument("--stage", default="all",
                     choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "manifest"])
     args = ap.parse_args()
     if args.minutes <= 0 or args.budget_scale <= 0 or args.threads < 1:
         ap.error("--minutes, --budget-scale and --threads must be positive")
+    if args.init_from and args.stage not in ("draft", "target", "prm"):
+        ap.error("--init-from loads one model's weights: use it with --stage draft, target or prm")
+    if args.init_from and not os.path.isfile(args.init_from):
+        ap.error(f"--init-from: no such file {args.init_from}")
     device = resolve_device(args.device)
     t_start = time.time()
     torch.set_num_threads(args.threads)

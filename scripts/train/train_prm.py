@@ -34,7 +34,7 @@ SAMPLES_PER_MODEL = {"draft": 20_000, "target": 8_000}
 SAMPLING_TEMPERATURES = [0.7, 1.0]
 HARD_NEGATIVES = 40_000
 CANONICAL = 15_000
-METRIC_PROBLEMS = 150
+METRIC_PROBLEMS = 300
 CANDIDATES = 8
 CANDIDATE_TEMPERATURE = 0.8
 # New in the PRM (not inherited from the target): they learn at the recipe's fast_scale.

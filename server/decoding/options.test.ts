@@ -16,6 +16,7 @@ describe('parseSolveOptions', () => {
     [{ strategy: 'specs', lambda: -1 }, 'lambda'],
     [{ strategy: 'specs', topP: 0 }, 'topP'],
     [{ strategy: 'specs', temperature: 9 }, 'temperature'],
+    [{ strategy: 'specs', firstStep: 'prm' }, 'firstStep'],
     [{ strategy: 'specs', bogus: 1 }, undefined],
   ])('rejects %j (field %s)', (input, field) => {
     try {

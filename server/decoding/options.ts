@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DecodingOptionsError } from './errors';
 import { BEAM_DEFAULTS, PRM_AGGREGATIONS } from './strategies/beam-search';
-import { SPECS_DEFAULTS } from './strategies/specs';
+import { SPECS_DEFAULTS, SPECS_FIRST_STEPS } from './strategies/specs';
 import { STRATEGIES, type Strategy } from '../vocabulary';
 
 
@@ -21,6 +21,8 @@ export const solveOptionsSchema = z
     /** Beam width M: n/M beams survive each iteration. */
     beamWidth: z.number().int().min(1).max(64).default(DEFAULT_BEAM_WIDTH),
     seed: z.number().int().min(0).max(0xffffffff).default(0),
+    /** SPECS: who writes the first step, the target or the draft (verified like every later step). */
+    firstStep: z.enum(SPECS_FIRST_STEPS).default(SPECS_DEFAULTS.firstStep),
     /** SPECS λ: weight of the PRM score in the draft score. */
     lambda: z.number().min(0).max(100).default(SPECS_DEFAULTS.lambda),
     /** SPECS θ: drafts with score s > θ are accepted. */

@@ -16,6 +16,7 @@ const correct: StepTable = (prefix) => [{ [S1]: 1 }, { [S2]: 1 }, { [ANSWER]: 1 
 
 const options = (overrides: Partial<SpecsOptions> = {}): SpecsOptions => ({
   n: 4,
+  firstStep: 'target',
   lambda: 1,
   theta: 0.5,
   tau: 0.5,
@@ -43,6 +44,24 @@ describe('specsSearch', () => {
     const scoring = target.calls.filter((c) => c.kind === 'score');
     expect(scoring).toHaveLength(2);
     expect(scoring[0]!.steps).toEqual([S2]);
+  });
+
+  it.each([
+    ['target', ['target', 'draft', 'draft'], 2],
+    ['draft', ['draft', 'draft', 'draft'], 3],
+  ] as const)('firstStep %p: the steps are written by %j', async (firstStep, models, attempts) => {
+    const result = await specsSearch(createFakeLm(correct), createFakeLm(correct), createFakePrm(() => 0.9), PROMPT, options({ firstStep }), createRng(2));
+    expect(result.steps.map((s) => s.model)).toEqual(models);
+    expect(result.steps.map((s) => s.text)).toEqual([S1, S2, ANSWER]);
+    expect(result).toMatchObject({ draftAttempts: attempts, draftAccepted: attempts, fallbacks: 0, finished: true });
+  });
+
+  it('falls back to the target when a drafted first step is rejected', async () => {
+    const draft = createFakeLm((p) => (depth(p) === 0 ? { [BAD]: 1 } : correct(p)));
+    const target = createFakeLm((p) => (depth(p) === 0 ? { [S1]: 1, [BAD]: 1e-9 } : correct(p)));
+    const result = await specsSearch(draft, target, createFakePrm(() => 0.9), PROMPT, options({ firstStep: 'draft' }), createRng(4));
+    expect(result.steps.map((s) => [s.text, s.model])).toEqual([[S1, 'target'], [S2, 'draft'], [ANSWER, 'draft']]);
+    expect(result).toMatchObject({ draftAttempts: 3, draftAccepted: 2, fallbacks: 1 });
   });
 
   it.each([

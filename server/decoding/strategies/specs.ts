@@ -6,7 +6,12 @@ import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type Sampl
  * Defaults for the SPECS knobs, chosen on the validation set (npm run tune -- --strategy specs;
  * experiments/results/tuning/specs.md). Re-tune whenever the models change.
  */
+/** Who writes the first step: the target (then the draft, if the PRM trusts that step), or the draft like any other. */
+export const SPECS_FIRST_STEPS = ['target', 'draft'] as const;
+export type SpecsFirstStep = (typeof SPECS_FIRST_STEPS)[number];
+
 export const SPECS_DEFAULTS = Object.freeze({
+  firstStep: 'target' as SpecsFirstStep,
   lambda: 2,
   theta: 0,
   tau: 0.3,
@@ -27,6 +32,8 @@ export interface SpecsOptions {
   readonly selectionTemperature: number;
   readonly maxSteps: number;
   readonly sample: SampleOptions;
+  /** 'draft': the first step is drafted and verified like the others (falling back to the target when none is accepted). */
+  readonly firstStep: SpecsFirstStep;
   /**
    * When the sampled accepted draft is an answer line, take the best-scoring accepted answer
    * line instead. Not in the paper or its reference code: off by default, kept for experiments.
@@ -37,7 +44,7 @@ export interface SpecsOptions {
 /**
  * SPECS (arXiv 2506.15733): the draft proposes n candidate steps, the target and
  * the PRM verify them; hard steps (nothing accepted) go to the target. One
- * prefix is kept; the first step is written by the target.
+ * prefix is kept; the first step is written by the target or drafted (options.firstStep).
  */
 export async function specsSearch<SD, ST, P>(
   draft: LanguageModel<SD>,
@@ -51,7 +58,7 @@ export async function specsSearch<SD, ST, P>(
   let t = target.start(prompt);
   let r = prm.start(prompt);
   const steps: StepRecord[] = [];
-  let useDraft = false;
+  let useDraft = options.firstStep === 'draft';
   let finished = false;
   let prmScore: number | null = null;
   let draftAttempts = 0;
