@@ -58,7 +58,7 @@ RECIPE = {
     # head and surprisal weights (fast_scale); its language model keeps learning on the
     # right steps beside the step loss (lm_weight), so it can out-add the target it checks.
     "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=1e-4, seed=13, tokens_per_batch=2048,
-                budget_tokens=6_000_000, cap_share=0.15, init_from="target", fast_scale=30.0, lm_weight=1.0),
+                budget_tokens=14_000_000, cap_share=0.15, init_from="target", fast_scale=30.0, lm_weight=1.0),
 }
 DEFAULT_MINUTES = 330.0
 LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
@@ -180,7 +180,6 @@ def stage_prm(args, device):
     model = initial_prm(device)
     continued = continue_from(model, args.init_from, "prm", device)
     validation = prm_metric_problems()
-    at_init = search_metrics_at_init(device)
     stats = train_budgeted(
         model, "prm", prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
         prm.prm_loss_fn(pos_weight, device, cfg["lm_weight"]), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
@@ -192,6 +191,7 @@ def stage_prm(args, device):
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
+    at_init = search_metrics_at_init(device)
     info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate, "trainingSolutions": sources,
                  "samplingTemperatures": prm.SAMPLING_TEMPERATURES,
                  "search": prm.search_metrics(model, lms, validation, cfg["seed"]), "searchAtInit": at_init})

@@ -7,7 +7,7 @@ import { createDecoder } from '../../../server/decoding/decoder';
 import { STRATEGIES, type Strategy } from '../../../server/vocabulary';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
 import { loadProblems } from './load-problems';
-import { accuracyLatencyChart, markdownReport, pairedComparisons, pairedMarkdown, runningAccuracy, summarize, textTable } from './report';
+import { accuracyLatencyChart, markdownReport, missOriginsMarkdown, pairedComparisons, pairedMarkdown, runningAccuracy, specsMissOrigins, summarize, textTable } from './report';
 import { outputDir } from '../../lib/cli';
 import { formatDuration } from './stats';
 
@@ -86,6 +86,7 @@ export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults
     });
     const results = summarize(records, configs);
     const paired = pairedComparisons(records, seed + 1);
+    const missOrigins = specsMissOrigins(records);
     const machine = {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cpus: os.cpus().length,
@@ -99,12 +100,13 @@ export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults
       date: new Date().toISOString(),
     };
     await mkdir(out, { recursive: true });
-    await writeFile(path.join(out, 'summary.json'), JSON.stringify({ results, paired, machine, args }, null, 2) + '\n');
-    await writeFile(path.join(out, 'summary.md'), `${markdownReport(results, { machine, args })}\n${pairedMarkdown(paired)}`);
+    await writeFile(path.join(out, 'summary.json'), JSON.stringify({ results, paired, missOrigins, machine, args }, null, 2) + '\n');
+    await writeFile(path.join(out, 'summary.md'), `${markdownReport(results, { machine, args })}\n${pairedMarkdown(paired)}\n${missOriginsMarkdown(missOrigins)}`);
     await writeFile(path.join(out, 'accuracy-vs-latency.svg'), accuracyLatencyChart(results, decoder.info.provisional));
     await writeFile(path.join(out, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     io.log(textTable(results));
     if (paired.length > 0) io.log(`\n${pairedMarkdown(paired)}`);
+    if (missOrigins.length > 0) io.log(`\n${missOriginsMarkdown(missOrigins)}`);
     io.log(`\nwrote ${path.join(out, 'summary.json')}, summary.md, accuracy-vs-latency.svg, records.jsonl`);
     if (decoder.info.provisional) io.log('note: provisional (random-init) models: rerun with trained models for real numbers');
   } finally {

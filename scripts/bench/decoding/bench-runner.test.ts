@@ -2,7 +2,9 @@ import { emptyUsage } from '../../../server/vocabulary';
 import type { SolveResult } from '../../../server/decoding/decoder';
 import type { SolveOptionsInput } from '../../../server/decoding/options';
 import { benchConfigs, runBenchmark } from './bench-runner';
-import { accuracyLatencyChart, markdownReport, summarize, textTable } from './report';
+import { accuracyLatencyChart, markdownReport, missOriginsMarkdown, pairedComparisons, pairedMarkdown, specsMissOrigins, summarize, textTable } from './report';
+import type { BenchRecord } from './bench-runner';
+import type { Strategy } from '../../../server/vocabulary';
 import { grid, pickBest, type TunedStrategy, type TuningRow } from './tune';
 
 const problems = [
@@ -94,5 +96,26 @@ describe('decoding benchmark', () => {
   it('grid crosses every axis', () => {
     expect(grid({ a: [1, 2], b: ['x', 'y', 'z'] })).toHaveLength(6);
     expect(grid({ a: [1], b: ['x'] })).toEqual([{ a: 1, b: 'x' }]);
+  });
+
+  it('pairs SPECS with beam-target at each n and beam-target with the one greedy run', () => {
+    const record = (problemId: string, strategy: Strategy, n: number, correct: boolean, latencyMs: number, firstWrongStep: BenchRecord['firstWrongStep'] = null) =>
+      ({ problemId, strategy, n, correct, latencyMs, firstWrongStep }) as BenchRecord;
+    const ids = ['a', 'b', 'c', 'd'];
+    const records = [
+      ...ids.map((id, i) => record(id, 'greedy-target', 1, i < 1, 10)),
+      ...ids.map((id, i) => record(id, 'beam-target', 8, i < 3, 40)),
+      ...ids.map((id, i) => record(id, 'specs', 8, i !== 1, 20, i === 1 ? { index: 2, model: 'draft', accepted: true } : null)),
+    ];
+    const paired = pairedComparisons(records, 1);
+    expect(paired.map((r) => [r.candidate, r.baseline, r.n, r.problems, r.onlyCandidate, r.onlyBaseline, r.accuracyDifference])).toEqual([
+      ['specs', 'beam-target', 8, 4, 1, 1, 0],
+      ['beam-target', 'greedy-target', 8, 4, 2, 0, 0.5],
+    ]);
+    expect(paired[0]!.latencyRatio).toBeCloseTo(0.5, 12);
+    expect(paired[1]!.latencyRatio).toBeCloseTo(4, 12);
+    expect(pairedMarkdown(paired)).toContain('## beam-target vs greedy-target, paired by problem');
+    expect(specsMissOrigins(records)).toEqual([{ n: 8, misses: 1, acceptedDraft: 1, targetFirstStep: 0, targetLaterStep: 0, noWrongStep: 0 }]);
+    expect(missOriginsMarkdown(specsMissOrigins(records))).toContain('| 8 | 1 | 1 | 0 | 0 | 0 |');
   });
 });

@@ -2,6 +2,7 @@ import { grade } from '../../../server/task/grader';
 import type { Decoder, SolveResult } from '../../../server/decoding/decoder';
 import type { SolveOptionsInput } from '../../../server/decoding/options';
 import type { Strategy, Usage } from '../../../server/vocabulary';
+import { firstWrongStep, type WrongStep } from './step-audit';
 
 export interface BenchProblem {
   readonly id: string;
@@ -26,6 +27,8 @@ export interface BenchRecord {
   readonly usage: Usage;
   readonly draftAcceptance: number | null;
   readonly fallbacks: number;
+  /** Where the solution first went wrong (null: every step right). */
+  readonly firstWrongStep: WrongStep | null;
 }
 
 export interface BenchProgress {
@@ -85,6 +88,7 @@ export async function runBenchmark(args: RunBenchmarkArgs): Promise<BenchRecord[
         usage: result.usage,
         draftAcceptance: result.draftAcceptance,
         fallbacks: result.fallbacks,
+        firstWrongStep: firstWrongStep(problem.question, result.steps),
       };
       records.push(record);
       args.onRecord?.(record, { problem: i + 1, problems: args.problems.length, done: records.length, total, elapsedMs: now() - started });

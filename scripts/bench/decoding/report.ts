@@ -1,4 +1,4 @@
-import type { ModelRole } from '../../../server/vocabulary';
+import type { ModelRole, Strategy } from '../../../server/vocabulary';
 import { configKey, type BenchConfig, type BenchRecord } from './bench-runner';
 import { mean, percentile, wilson } from './stats';
 import { scatterChart } from '../../../server/analysis/charts/svg-chart';
@@ -116,51 +116,105 @@ export function accuracyLatencyChart(results: readonly BenchResult[], provisiona
   });
 }
 
-/** SPECS against the baseline on the same problems and seeds, per n. */
+/** A candidate strategy against a baseline on the same problems and seeds, per n of the candidate. */
 export interface PairedComparison {
+  readonly candidate: Strategy;
+  readonly baseline: Strategy;
   readonly n: number;
   readonly problems: number;
-  /** SPECS accuracy − beam-target accuracy. */
+  /** candidate accuracy − baseline accuracy. */
   readonly accuracyDifference: number;
-  readonly onlySpecs: number;
+  readonly onlyCandidate: number;
   readonly onlyBaseline: number;
   /** Exact McNemar p-value of the accuracy difference. */
   readonly mcnemarP: number;
-  /** mean SPECS latency / mean beam-target latency, with a 95 % paired-bootstrap interval. */
+  /** mean candidate latency / mean baseline latency, with a 95 % paired-bootstrap interval. */
   readonly latencyRatio: number;
   readonly latencyRatioCi: [number, number];
 }
 
-export function pairedComparisons(records: readonly BenchRecord[], seed = 1): PairedComparison[] {
-  const ns = [...new Set(records.filter((r) => r.strategy === 'specs').map((r) => r.n))].sort((a, b) => a - b);
-  return ns.flatMap((n) => {
-    const base = new Map(records.filter((r) => r.strategy === 'beam-target' && r.n === n).map((r) => [r.problemId, r]));
-    const pairs = records.filter((r) => r.strategy === 'specs' && r.n === n && base.has(r.problemId)).map((r) => [r, base.get(r.problemId)!] as const);
-    if (pairs.length === 0) return [];
-    const onlySpecs = pairs.filter(([s, b]) => s.correct && !b.correct).length;
-    const onlyBaseline = pairs.filter(([s, b]) => !s.correct && b.correct).length;
-    const ratio = bootstrapMeanRatio(pairs.map(([s]) => s.latencyMs), pairs.map(([, b]) => b.latencyMs), createRng(seed));
-    return [{
-      n,
-      problems: pairs.length,
-      accuracyDifference: (onlySpecs - onlyBaseline) / pairs.length,
-      onlySpecs,
-      onlyBaseline,
-      mcnemarP: mcnemarExact(onlySpecs, onlyBaseline).pValue,
-      latencyRatio: ratio.ratio,
-      latencyRatioCi: ratio.ci,
-    }];
+/** The pairs the bar is about: SPECS vs beam-target ("as good, faster"), beam-target vs greedy-target ("search helps"). */
+export const PAIRINGS: readonly { candidate: Strategy; baseline: Strategy }[] = [
+  { candidate: 'specs', baseline: 'beam-target' },
+  { candidate: 'beam-target', baseline: 'greedy-target' },
+];
+
+export function pairedComparisons(records: readonly BenchRecord[], seed = 1, pairings = PAIRINGS): PairedComparison[] {
+  return pairings.flatMap(({ candidate, baseline }) => {
+    const ns = [...new Set(records.filter((r) => r.strategy === candidate).map((r) => r.n))].sort((a, b) => a - b);
+    return ns.flatMap((n) => {
+      // Greedy runs once (n = 1): every n of the candidate is paired with that run.
+      const base = new Map(records.filter((r) => r.strategy === baseline && (r.n === n || baseline.startsWith('greedy'))).map((r) => [r.problemId, r]));
+      const pairs = records.filter((r) => r.strategy === candidate && r.n === n && base.has(r.problemId)).map((r) => [r, base.get(r.problemId)!] as const);
+      if (pairs.length === 0) return [];
+      const onlyCandidate = pairs.filter(([c, b]) => c.correct && !b.correct).length;
+      const onlyBaseline = pairs.filter(([c, b]) => !c.correct && b.correct).length;
+      const ratio = bootstrapMeanRatio(pairs.map(([c]) => c.latencyMs), pairs.map(([, b]) => b.latencyMs), createRng(seed));
+      return [{
+        candidate,
+        baseline,
+        n,
+        problems: pairs.length,
+        accuracyDifference: (onlyCandidate - onlyBaseline) / pairs.length,
+        onlyCandidate,
+        onlyBaseline,
+        mcnemarP: mcnemarExact(onlyCandidate, onlyBaseline).pValue,
+        latencyRatio: ratio.ratio,
+        latencyRatioCi: ratio.ci,
+      }];
+    });
   });
 }
 
 export function pairedMarkdown(rows: readonly PairedComparison[]): string {
+  return PAIRINGS.flatMap(({ candidate, baseline }) => {
+    const mine = rows.filter((r) => r.candidate === candidate && r.baseline === baseline);
+    if (mine.length === 0) return [];
+    return [
+      `## ${candidate} vs ${baseline}, paired by problem`,
+      '',
+      `| n | problems | accuracy difference | only ${candidate} right | only ${baseline} right | McNemar p | latency ratio [95% bootstrap CI] |`,
+      '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...mine.map((r) => `| ${r.n} | ${r.problems} | ${(100 * r.accuracyDifference).toFixed(1)} pts | ${r.onlyCandidate} | ${r.onlyBaseline} | ${r.mcnemarP.toPrecision(3)} | ${r.latencyRatio.toFixed(3)} [${r.latencyRatioCi[0].toFixed(3)}, ${r.latencyRatioCi[1].toFixed(3)}] |`),
+      '',
+    ];
+  }).join('\n');
+}
+
+/** SPECS' wrong answers by where they first went wrong: an accepted draft or a target step. */
+export interface MissOrigins {
+  readonly n: number;
+  readonly misses: number;
+  readonly acceptedDraft: number;
+  readonly targetFirstStep: number;
+  readonly targetLaterStep: number;
+  /** Every step right, but no answer (step or token limit). */
+  readonly noWrongStep: number;
+}
+
+export function specsMissOrigins(records: readonly BenchRecord[]): MissOrigins[] {
+  const ns = [...new Set(records.filter((r) => r.strategy === 'specs').map((r) => r.n))].sort((a, b) => a - b);
+  return ns.map((n) => {
+    const misses = records.filter((r) => r.strategy === 'specs' && r.n === n && !r.correct);
+    const count = (f: (r: BenchRecord) => boolean) => misses.filter(f).length;
+    return {
+      n,
+      misses: misses.length,
+      acceptedDraft: count((r) => r.firstWrongStep?.accepted === true),
+      targetFirstStep: count((r) => r.firstWrongStep?.model === 'target' && r.firstWrongStep.index === 0),
+      targetLaterStep: count((r) => r.firstWrongStep?.model === 'target' && r.firstWrongStep.index > 0),
+      noWrongStep: count((r) => r.firstWrongStep === null),
+    };
+  });
+}
+
+export function missOriginsMarkdown(rows: readonly MissOrigins[]): string {
   if (rows.length === 0) return '';
-  const lines = [
-    '## SPECS vs beam-target, paired by problem',
+  return [
+    "## Where SPECS' wrong answers first go wrong",
     '',
-    '| n | problems | accuracy difference | only SPECS right | only baseline right | McNemar p | latency ratio [95% bootstrap CI] |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((r) => `| ${r.n} | ${r.problems} | ${(100 * r.accuracyDifference).toFixed(1)} pts | ${r.onlySpecs} | ${r.onlyBaseline} | ${r.mcnemarP.toPrecision(3)} | ${r.latencyRatio.toFixed(3)} [${r.latencyRatioCi[0].toFixed(3)}, ${r.latencyRatioCi[1].toFixed(3)}] |`),
-  ];
-  return lines.join('\n') + '\n';
+    '| n | wrong answers | an accepted draft | the target, first step | the target, a later step (fallback) | no wrong step (unfinished) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.n} | ${r.misses} | ${r.acceptedDraft} | ${r.targetFirstStep} | ${r.targetLaterStep} | ${r.noWrongStep} |`),
+  ].join('\n') + '\n';
 }
