@@ -188,6 +188,8 @@ def stage_prm(args, device):
         evaluate=lambda m: prm.pooled_metrics(m, held_ex[:1000]),
         fast=prm.FAST_PARAMETERS, fast_scale=cfg["fast_scale"])
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, "prm.pt"))
+    # Exported before the (long) search metrics, so the ONNX file is usable while they run.
+    sha = export_onnx(model, os.path.join(args.out, "prm.onnx"))
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
@@ -195,7 +197,7 @@ def stage_prm(args, device):
     info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate, "trainingSolutions": sources,
                  "samplingTemperatures": prm.SAMPLING_TEMPERATURES,
                  "search": prm.search_metrics(model, lms, validation, cfg["seed"]), "searchAtInit": at_init})
-    info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
+    info["sha256"] = sha
     with open(work_path("prm.json"), "w") as f:
         json.dump(info, f, indent=2)
 
