@@ -142,7 +142,7 @@ def continue_from(model, path, name, device):
     if os.path.exists(manifest):
         with open(manifest) as f:
             before = json.load(f)["models"].get(name, {})
-    earlier = (before.get("continuedFrom") or {}).get("trainTokens", 0) if before else 0
+    earlier = ((before.get("continuedFrom") or {}).get("trainTokens") or 0) if before else 0
     return {"checkpoint": os.path.relpath(os.path.abspath(path), REPO),
             "trainTokens": earlier + before["trainTokens"] if before else None}
 
