@@ -1,8 +1,8 @@
 /**
  * Grid search of a strategy's settings on the VALIDATION set (never the test set), with the
  * same budget for the baseline and for SPECS.
- *   npm run tune -- --strategy beam-target [--temperature 0.2,0.4,0.6,0.8 --beam-width 2,4 --aggregation last,min,prod]
- *   npm run tune -- --strategy specs [--first-step target,draft --lambda 1,2 --theta -0.5,0,0.5 --tau 0.3 --T 0.1 --temperature 0.4,0.8]
+ *   npm run tune -- --strategy beam-target [--temperature 0.4,0.6,0.8,1 --beam-width 2,4 --aggregation last,min,prod]
+ *   npm run tune -- --strategy specs [--first-step target,draft --lambda 2,3 --theta 1,1.5,1.8 --tau 0.3 --T 0.1 --temperature 0.4,0.8]
  * Writes <out>/<strategy>.json and .md (a scratch folder unless --out); copy the chosen values
  * into BEAM_DEFAULTS or SPECS_DEFAULTS.
  */
@@ -18,10 +18,10 @@ import { CliError, numberArg, outputDir, parseCli, runCli } from './lib/cli';
 const spec = {
   name: 'tune',
   usage: `--strategy beam-target|specs [grid flags] [--problems FILE] [--limit K] [--n N] [--seed S] [--threads T] [--out DIR]
-  beam-target grid: --temperature LIST (0.2,0.4,0.6,0.8) --beam-width LIST (2,4) --aggregation LIST (last,min,prod)
-  specs grid:       --first-step LIST (target,draft) --lambda LIST (1,2) --theta LIST (-0.5,0,0.5) --tau LIST (0.3) --T LIST (0.1) --temperature LIST (0.4,0.8)
+  beam-target grid: --temperature LIST (0.4,0.6,0.8,1) --beam-width LIST (2,4) --aggregation LIST (last,min,prod)
+  specs grid:       --first-step LIST (target,draft) --lambda LIST (2,3) --theta LIST (1,1.5,1.8) --tau LIST (0.3) --T LIST (0.1) --temperature LIST (0.4,0.8)
   --problems  validation problems (default experiments/validation.jsonl; the test set is refused)
-  --limit     first K problems (default 60)   --n  paths / candidates (default 8)
+  --limit     first K problems (default 300, the whole validation set)   --n  paths / candidates (default 8)
   --out       results folder (default: a new scratch folder)`,
   options: {
     strategy: { type: 'string' },
@@ -34,7 +34,7 @@ const spec = {
     tau: { type: 'string' },
     T: { type: 'string' },
     problems: { type: 'string', default: 'experiments/validation.jsonl' },
-    limit: { type: 'string', default: '60' },
+    limit: { type: 'string', default: '300' },
     n: { type: 'string', default: '8' },
     seed: { type: 'string', default: '0' },
     threads: { type: 'string' },
@@ -52,11 +52,11 @@ runCli(spec.name, async () => {
   if (/(^|\/)test\.jsonl$/.test(v.problems)) throw new CliError('--problems: tune on the validation set, not the test set');
   const axes: Record<string, (number | string)[]> =
     strategy === 'beam-target'
-      ? { temperature: numbers('temperature', v.temperature ?? '0.2,0.4,0.6,0.8'), beamWidth: numbers('beam-width', v['beam-width'] ?? '2,4'), prmAggregation: words(v.aggregation ?? 'last,min,prod') }
+      ? { temperature: numbers('temperature', v.temperature ?? '0.4,0.6,0.8,1'), beamWidth: numbers('beam-width', v['beam-width'] ?? '2,4'), prmAggregation: words(v.aggregation ?? 'last,min,prod') }
       : {
           firstStep: words(v['first-step'] ?? 'target,draft'),
-          lambda: numbers('lambda', v.lambda ?? '1,2'),
-          theta: numbers('theta', v.theta ?? '-0.5,0,0.5'),
+          lambda: numbers('lambda', v.lambda ?? '2,3'),
+          theta: numbers('theta', v.theta ?? '1,1.5,1.8'),
           tau: numbers('tau', v.tau ?? '0.3'),
           selectionTemperature: numbers('T', v.T ?? '0.1'),
           temperature: numbers('temperature', v.temperature ?? '0.4,0.8'),

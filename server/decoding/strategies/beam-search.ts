@@ -17,9 +17,9 @@ export function aggregatePrm(scores: readonly number[], how: PrmAggregation): nu
  * SPECS (npm run tune -- --strategy beam-target; experiments/results/tuning/beam-target.md).
  */
 export const BEAM_DEFAULTS = Object.freeze({
-  temperature: 0.8,
+  temperature: 1,
   beamWidth: 2,
-  prmAggregation: 'prod' as PrmAggregation,
+  prmAggregation: 'min' as PrmAggregation,
 });
 
 export interface BeamSearchOptions {
