@@ -116,6 +116,10 @@ export function accuracyLatencyChart(results: readonly BenchResult[], provisiona
   });
 }
 
+/** The n values a strategy ran with, ascending. */
+const nsOf = (records: readonly BenchRecord[], strategy: Strategy) =>
+  [...new Set(records.filter((r) => r.strategy === strategy).map((r) => r.n))].sort((a, b) => a - b);
+
 /** A candidate strategy against a baseline on the same problems and seeds, per n of the candidate. */
 export interface PairedComparison {
   readonly candidate: Strategy;
@@ -141,8 +145,7 @@ export const PAIRINGS: readonly { candidate: Strategy; baseline: Strategy }[] = 
 
 export function pairedComparisons(records: readonly BenchRecord[], seed = 1, pairings = PAIRINGS): PairedComparison[] {
   return pairings.flatMap(({ candidate, baseline }) => {
-    const ns = [...new Set(records.filter((r) => r.strategy === candidate).map((r) => r.n))].sort((a, b) => a - b);
-    return ns.flatMap((n) => {
+    return nsOf(records, candidate).flatMap((n) => {
       // Greedy runs once (n = 1): every n of the candidate is paired with that run.
       const base = new Map(records.filter((r) => r.strategy === baseline && (r.n === n || baseline.startsWith('greedy'))).map((r) => [r.problemId, r]));
       const pairs = records.filter((r) => r.strategy === candidate && r.n === n && base.has(r.problemId)).map((r) => [r, base.get(r.problemId)!] as const);
@@ -193,8 +196,7 @@ export interface MissOrigins {
 }
 
 export function specsMissOrigins(records: readonly BenchRecord[]): MissOrigins[] {
-  const ns = [...new Set(records.filter((r) => r.strategy === 'specs').map((r) => r.n))].sort((a, b) => a - b);
-  return ns.map((n) => {
+  return nsOf(records, 'specs').map((n) => {
     const misses = records.filter((r) => r.strategy === 'specs' && r.n === n && !r.correct);
     const count = (f: (r: BenchRecord) => boolean) => misses.filter(f).length;
     return {
