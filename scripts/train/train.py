@@ -202,6 +202,16 @@ def stage_prm(args, device):
         json.dump(info, f, indent=2)
 
 
+def prm_checkpoint_metrics(path, device):
+    """The manifest's `search` metrics for any PRM checkpoint (e.g. an earlier commit's), on the
+    same problems and candidates as the PRM stage: comparisons between PRMs are like for like."""
+    model = prm.new_prm(RECIPE["prm"])
+    model.load_state_dict(torch.load(path, map_location="cpu"))
+    lms = {name: load_lm(name, device) for name in ("draft", "target")}
+    metrics = prm.search_metrics(model.to(device).eval(), lms, prm_metric_problems(), RECIPE["prm"]["seed"])
+    print(json.dumps(metrics, indent=2))
+
+
 def initial_prm(device):
     cfg = RECIPE["prm"]
     model = prm.new_prm(cfg)
@@ -316,12 +326,15 @@ def main():
     ap.add_argument("--init-from", default=None, help="start a stage from these weights, e.g. models/checkpoints/prm.pt (a fresh schedule)")
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
     ap.add_argument("--stage", default="all",
-                    choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "manifest"])
+                    choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "prm-metrics",
+                             "manifest"])
     args = ap.parse_args()
     if args.minutes <= 0 or args.budget_scale <= 0 or args.threads < 1:
         ap.error("--minutes, --budget-scale and --threads must be positive")
-    if args.init_from and args.stage not in ("draft", "target", "prm"):
-        ap.error("--init-from loads one model's weights: use it with --stage draft, target or prm")
+    if args.init_from and args.stage not in ("draft", "target", "prm", "prm-metrics"):
+        ap.error("--init-from loads one model's weights: use it with --stage draft, target, prm or prm-metrics")
+    if args.stage == "prm-metrics" and not args.init_from:
+        ap.error("--stage prm-metrics measures a PRM checkpoint: pass it with --init-from")
     if args.init_from and not os.path.isfile(args.init_from):
         ap.error(f"--init-from: no such file {args.init_from}")
     device = resolve_device(args.device)
@@ -341,6 +354,8 @@ def main():
         stage_lm(args.stage, args, device)
     elif args.stage == "manifest":
         write_manifest(args, args.out)
+    elif args.stage == "prm-metrics":
+        prm_checkpoint_metrics(args.init_from, device)
     elif args.stage.startswith("sample-"):
         name = args.stage[len("sample-"):]
         prm.stage_sample(name, args, device, work_path, load_lm, PRM_DATA_SEED + (0 if name == "draft" else 1))
