@@ -83,6 +83,25 @@ describe('specsSearch', () => {
     expect(result.steps.every((s) => s.text !== BAD)).toBe(true);
   });
 
+  // r ∈ [0, 1], so a draft whose log-ratio + λ ≤ θ can't be accepted: the PRM never sees it,
+  // and a truncated draft (not a step) isn't verified at all. BAD's mean log-ratio is ≈ −5.
+  it.each([
+    ['a rejectable draft next to a good one', { [BAD]: 0.5, [S2]: 0.5 }, [BAD, S2], [S2], 0],
+    ['only rejectable drafts: no PRM call, a fallback', { [BAD]: 1 }, [BAD], [], 1],
+    ['a truncated draft', { '= 7': 0.5, [S2]: 0.5 }, [S2], [S2], 0],
+  ])('%s: the target verifies %j, the PRM scores %j', async (_, drafts, verified, rewarded, fallbacks) => {
+    const draft = createFakeLm((p) => (depth(p) === 1 ? drafts : correct(p)), 'cycle');
+    const target = createFakeLm((p) => (depth(p) === 1 ? { [S2]: 1, [BAD]: 1e-9 } : correct(p)));
+    const prm = createFakePrm(() => 0.9);
+    const result = await specsSearch(draft, target, prm, PROMPT, options(), createRng(6));
+    expect(result.steps.map((s) => s.text)).toEqual([S1, S2, ANSWER]);
+    expect(result.fallbacks).toBe(fallbacks);
+    const atDepth1 = (calls: typeof prm.calls) => calls.filter((c) => c.prefixes[0] === PROMPT + S1);
+    expect(atDepth1(target.calls.filter((c) => c.kind === 'score')).map((c) => c.steps)).toEqual([verified]);
+    // The PRM's calls at depth 1: the drafts' (if any could pass), then the fallback's target samples.
+    expect(atDepth1(prm.calls).map((c) => c.steps)).toEqual([...(rewarded.length > 0 ? [rewarded] : []), ...(fallbacks > 0 ? [[S2]] : [])]);
+  });
+
   it.each([
     [0.3, ['target', 'target', 'target'], 1, 0],
     [0.8, ['target', 'target', 'draft'], 2, 1],

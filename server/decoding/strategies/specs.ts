@@ -1,6 +1,17 @@
 import { sampleSoftmax } from '../sampling';
 import { dedupe, stepKey } from './dedupe';
-import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
+import {
+  isFinalStep,
+  type ContinuationScore,
+  type LanguageModel,
+  type RewardModel,
+  type Rng,
+  type SampledStep,
+  type SampleOptions,
+  type SearchResult,
+  type StepRecord,
+  type StepReward,
+} from '../types';
 
 /**
  * Defaults for the SPECS knobs, chosen on the validation set (npm run tune -- --strategy specs;
@@ -69,32 +80,20 @@ export async function specsSearch<SD, ST, P>(
     if (useDraft) {
       draftAttempts++;
       const drafts = await draft.sampleSteps(Array<SD>(options.n).fill(d), options.sample, rng);
-      // Each distinct draft is verified once. (Sequential on purpose: onnxruntime-node runs
-      // sessions synchronously on the main thread, so Promise.all would not overlap them.)
-      const { unique, slot } = dedupe(drafts.map(stepKey));
-      const distinct = unique.map((k) => drafts[k]!);
-      const verifiedUnique = await target.scoreContinuations(t, distinct);
-      const rewardsUnique = await prm.scoreSteps(Array<P>(distinct.length).fill(r), distinct);
-      const verified = slot.map((u) => verifiedUnique[u]!);
-      const rewards = slot.map((u) => rewardsUnique[u]!);
-      const scores = drafts.map((c, k) => {
-        const logTarget = verified[k]!.tokenLogprobs;
-        // log p_target − log q_draft per token, q being the proposal the draft actually sampled from.
-        const ratio = c.tokenLogprobs.reduce((sum, lp, j) => sum + (logTarget[j]! - lp), 0) / Math.max(1, c.tokenLogprobs.length);
-        return ratio + options.lambda * rewards[k]!.score;
-      });
-      // Truncated drafts are never accepted: they are not a step.
-      const accepted = scores.flatMap((s, k) => (s > options.theta && !drafts[k]!.truncated ? [k] : []));
+      const scores = await scoreDrafts(drafts, target, t, prm, r, options);
+      const accepted = drafts.flatMap((_, k) => (scores[k]!.s > options.theta ? [k] : []));
       if (accepted.length > 0) {
         draftAccepted++;
-        let pick = accepted[sampleSoftmax(accepted.map((k) => scores[k]!), options.selectionTemperature, rng)]!;
-        if (options.finalStepOverride && isFinalStep(drafts[pick]!)) pick = bestBy(accepted.filter((k) => isFinalStep(drafts[k]!)), scores);
+        const s = scores.map((x) => x.s);
+        let pick = accepted[sampleSoftmax(accepted.map((k) => s[k]!), options.selectionTemperature, rng)]!;
+        if (options.finalStepOverride && isFinalStep(drafts[pick]!)) pick = bestBy(accepted.filter((k) => isFinalStep(drafts[k]!)), s);
         const chosen = drafts[pick]!;
+        const { verified, reward } = scores[pick]!;
         d = chosen.state;
-        t = verified[pick]!.state;
-        r = rewards[pick]!.state;
-        prmScore = rewards[pick]!.score;
-        steps.push({ text: chosen.text, model: 'draft', prmScore, score: scores[pick]!, accepted: true });
+        t = verified!.state;
+        r = reward!.state;
+        prmScore = reward!.score;
+        steps.push({ text: chosen.text, model: 'draft', prmScore, score: s[pick]!, accepted: true });
         finished = isFinalStep(chosen);
         continue;
       }
@@ -118,6 +117,46 @@ export async function specsSearch<SD, ST, P>(
     useDraft = prmScore > options.tau;
   }
   return { steps, finished, prmScore, draftAttempts, draftAccepted, fallbacks };
+}
+
+interface DraftScore<ST, P> {
+  /** s = mean(log p_target − log q_draft) + λ·r; −Infinity for a draft that cannot be accepted. */
+  readonly s: number;
+  readonly verified?: ContinuationScore<ST>;
+  readonly reward?: StepReward<P>;
+}
+
+/**
+ * Scores each draft as SPECS does, spending model calls only where they can change the
+ * outcome: each distinct draft is verified once; truncated drafts (not a step) are never
+ * accepted, so they are not verified; and since r ∈ [0, 1], a draft whose log-ratio + λ ≤ θ
+ * cannot be accepted whatever the PRM says, so the PRM scores only the others (and is not
+ * called at all on a step that must fall back). The result equals scoring every draft.
+ */
+async function scoreDrafts<SD, ST, P>(
+  drafts: readonly SampledStep<SD>[],
+  target: LanguageModel<ST>,
+  t: ST,
+  prm: RewardModel<P>,
+  r: P,
+  options: SpecsOptions,
+): Promise<DraftScore<ST, P>[]> {
+  const { unique, slot } = dedupe(drafts.map(stepKey));
+  const verifiable = unique.filter((k) => !drafts[k]!.truncated);
+  // Sequential on purpose: onnxruntime-node runs sessions synchronously on the main thread,
+  // so Promise.all would not overlap the target's and the PRM's passes.
+  const verified = verifiable.length > 0 ? await target.scoreContinuations(t, verifiable.map((k) => drafts[k]!)) : [];
+  // log p_target − log q_draft per token, q being the proposal the draft actually sampled from.
+  const ratios = verifiable.map((k, v) => meanLogRatio(verified[v]!.tokenLogprobs, drafts[k]!.tokenLogprobs));
+  const promising = verifiable.flatMap((_, v) => (ratios[v]! + options.lambda > options.theta ? [v] : []));
+  const rewards = promising.length > 0 ? await prm.scoreSteps(Array<P>(promising.length).fill(r), promising.map((v) => drafts[verifiable[v]!]!)) : [];
+  const byDraft = new Map<number, DraftScore<ST, P>>();
+  promising.forEach((v, i) => byDraft.set(verifiable[v]!, { s: ratios[v]! + options.lambda * rewards[i]!.score, verified: verified[v], reward: rewards[i] }));
+  return slot.map((u) => byDraft.get(unique[u]!) ?? { s: -Infinity });
+}
+
+function meanLogRatio(logTarget: readonly number[], logDraft: readonly number[]): number {
+  return logDraft.reduce((sum, lp, j) => sum + (logTarget[j]! - lp), 0) / Math.max(1, logDraft.length);
 }
 
 /** Index (from `indices`) with the highest score; earliest wins ties. */
