@@ -14,7 +14,7 @@ const spec = {
   --strategy S        ${STRATEGIES.join(' | ')} (default specs)
   --reference A       the right answer: the output says whether the strategy got it
   --n N               paths / candidates per step (default 8)
-  --beam-width M      beam width (default: the tuned one)
+  --beam-width M --aggregation last|min|prod --answer-selection best|weighted   beam parameters (default: the tuned ones)
   --seed S            sampling seed (default 0)
   --threads T         onnxruntime intra-op threads, a whole number (default ORT_INTRA_OP_THREADS or 1)
   --first-step target|draft --lambda L --theta X --tau X --selection-temperature T   SPECS parameters (default: the tuned ones)

@@ -4,6 +4,8 @@ import type { SolveOptionsInput } from './options';
 /** `node:util` parseArgs specs of the search-option flags that `npm run solve` and `npm run bench:decoding` share. */
 export const SEARCH_FLAGS = {
   'beam-width': { type: 'string' },
+  aggregation: { type: 'string' },
+  'answer-selection': { type: 'string' },
   'first-step': { type: 'string' },
   lambda: { type: 'string' },
   theta: { type: 'string' },
@@ -27,7 +29,9 @@ export function numberFlag(name: string, value: string | undefined): number | un
 export function searchOptionsFromFlags(v: SearchFlagValues): Partial<SolveOptionsInput> {
   const options = {
     beamWidth: numberFlag('beam-width', v['beam-width']),
-    // Checked against its allowed values by the options schema, which names them.
+    // Checked against their allowed values by the options schema, which names them.
+    prmAggregation: v.aggregation as SolveOptionsInput['prmAggregation'],
+    answerSelection: v['answer-selection'] as SolveOptionsInput['answerSelection'],
     firstStep: v['first-step'] as SolveOptionsInput['firstStep'],
     lambda: numberFlag('lambda', v.lambda),
     theta: numberFlag('theta', v.theta),

@@ -17,6 +17,8 @@ describe('parseSolveOptions', () => {
     [{ strategy: 'specs', topP: 0 }, 'topP'],
     [{ strategy: 'specs', temperature: 9 }, 'temperature'],
     [{ strategy: 'specs', firstStep: 'prm' }, 'firstStep'],
+    [{ strategy: 'beam-target', answerSelection: 'majority' }, 'answerSelection'],
+    [{ strategy: 'beam-target', prmAggregation: 'mean' }, 'prmAggregation'],
     [{ strategy: 'specs', bogus: 1 }, undefined],
   ])('rejects %j (field %s)', (input, field) => {
     try {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DecodingOptionsError } from './errors';
-import { BEAM_DEFAULTS, PRM_AGGREGATIONS } from './strategies/beam-search';
+import { ANSWER_SELECTIONS, BEAM_DEFAULTS, PRM_AGGREGATIONS } from './strategies/beam-search';
 import { SPECS_DEFAULTS, SPECS_FIRST_STEPS } from './strategies/specs';
 import { STRATEGIES, type Strategy } from '../vocabulary';
 
@@ -38,6 +38,8 @@ export const solveOptionsSchema = z
     maxTokensPerStep: z.number().int().min(1).max(200).default(DEFAULT_MAX_TOKENS_PER_STEP),
     /** Beam search: how a path's step scores become its score (search-and-learn's agg_strategy). */
     prmAggregation: z.enum(PRM_AGGREGATIONS).default('last'),
+    /** Beam search: the answer among finished paths, the best path or weighted best-of-n. */
+    answerSelection: z.enum(ANSWER_SELECTIONS).default('best'),
     /** SPECS: replace a sampled answer line by the best accepted one (not in the paper; off by default). */
     finalStepOverride: z.boolean().default(false),
   })

@@ -20,7 +20,8 @@ export const BENCH_USAGE = `[options]
   --seed S             base seed (problem i uses S+i; default 0)
   --out DIR            output folder (default: a new scratch folder; never over committed results)
   --threads T          onnxruntime intra-op threads (default 1)
-  --beam-width M --first-step target|draft --lambda L --theta X --tau X --selection-temperature T --temperature X --top-p P
+  --beam-width M --aggregation last|min|prod --answer-selection best|weighted
+  --first-step target|draft --lambda L --theta X --tau X --selection-temperature T --temperature X --top-p P
   --models DIR         models folder (default models)`;
 
 export interface BenchIo {

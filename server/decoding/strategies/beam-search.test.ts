@@ -1,6 +1,6 @@
 import { createRng } from '../../task/rng';
 import { createFakeLm, createFakePrm, type StepTable } from '../../../test/support/fake-models';
-import { aggregatePrm, beamSearch, type BeamSearchOptions } from './beam-search';
+import { aggregatePrm, beamSearch, selectAnswer, type AnswerSelection, type BeamSearchOptions } from './beam-search';
 import { greedy } from './greedy';
 
 const PROMPT = 'Q: x\n';
@@ -96,6 +96,27 @@ describe('beamSearch', () => {
     const noisy: StepTable = (p) => (lines(p).length < 2 ? { '= 1\n': 1, '= 2\n': 2, '= 3\n': 3 } : { 'A: 1\n': 1, 'A: 2\n': 1 });
     const run = (seed: number) => beamSearch(createFakeLm(noisy), createFakePrm((t) => (t.length % 5) / 5), 'target', PROMPT, options({ n: 8, beamWidth: 4 }), createRng(seed));
     expect(await run(4)).toEqual(await run(4));
+  });
+});
+
+describe('selectAnswer', () => {
+  const path = (answer: string, score: number | null) => ({ steps: [{ text: '= 1+1\n', model: 'target' as const, prmScore: 0.5 }, { text: `${answer}\n`, model: 'target' as const, prmScore: 0.5 }], score });
+  // Paths as [answer line, score]; the expected pick is an index into them.
+  it.each<[string, AnswerSelection, [string, number | null][], number]>([
+    ['best: the highest score', 'best', [['A: 2', 0.6], ['A: 3', 0.9], ['A: 2', 0.5]], 1],
+    ['weighted: two paths outvote one better path', 'weighted', [['A: 2', 0.6], ['A: 3', 0.9], ['A: 2', 0.5]], 0],
+    ['weighted: the winner\'s best path', 'weighted', [['A: 2', 0.5], ['A: 3', 0.9], ['A: 2', 0.6]], 2],
+    ['weighted: one strong path beats two weak ones', 'weighted', [['A: 2', 0.3], ['A: 3', 0.9], ['A: 2', 0.4]], 1],
+    ['weighted: a path without an answer does not vote', 'weighted', [['A: ?', 0.99], ['A: 3', 0.2]], 1],
+    ['weighted: no answer anywhere, the best path', 'weighted', [['A: ?', 0.4], ['A: ??', 0.7]], 1],
+    ['weighted: a tie goes to the answer seen first', 'weighted', [['A: 3', 0.5], ['A: 2', 0.5]], 0],
+  ])('%s', (_, how, paths, expected) => {
+    const candidates = paths.map(([answer, score]) => path(answer, score));
+    expect(selectAnswer(candidates, how)).toBe(candidates[expected]);
+  });
+
+  it('returns nothing for no paths', () => {
+    expect(selectAnswer([], 'weighted')).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { extractAnswer } from '../../task/grader';
 import { dedupe, stepKey } from './dedupe';
 import { isFinalStep, type LanguageModel, type RewardModel, type Rng, type SampleOptions, type SearchResult, type StepRecord } from '../types';
 
@@ -11,6 +12,14 @@ export function aggregatePrm(scores: readonly number[], how: PrmAggregation): nu
   if (how === 'min') return Math.min(...scores);
   return scores.reduce((a, b) => a * b, 1);
 }
+
+/**
+ * How the answer is chosen among the finished paths (search-and-learn scores every search
+ * both ways): 'best', the path with the highest score; 'weighted', weighted best-of-n, the
+ * answer whose paths' scores sum highest (its `pred_weighted`), then that answer's best path.
+ */
+export const ANSWER_SELECTIONS = ['best', 'weighted'] as const;
+export type AnswerSelection = (typeof ANSWER_SELECTIONS)[number];
 
 /**
  * The baseline's defaults, chosen on the validation set with the same tuning budget as
@@ -31,6 +40,8 @@ export interface BeamSearchOptions {
   readonly sample: SampleOptions;
   /** Path score from its step scores (default 'last'). */
   readonly prmAggregation?: PrmAggregation;
+  /** Answer among the finished paths (default 'best'). */
+  readonly answerSelection?: AnswerSelection;
 }
 
 interface Beam<S, P> {
@@ -94,7 +105,7 @@ export async function beamSearch<S, P>(
   }
 
   const finished = pool.length > 0;
-  const best = topByScore(finished ? pool : lastCandidates, 1)[0];
+  const best = finished ? selectAnswer(pool, options.answerSelection ?? 'best') : topByScore(lastCandidates, 1)[0];
   return {
     steps: best?.steps ?? [],
     finished,
@@ -103,6 +114,21 @@ export async function beamSearch<S, P>(
     draftAccepted: 0,
     fallbacks: 0,
   };
+}
+
+/** The finished path that answers (see ANSWER_SELECTIONS). */
+export function selectAnswer<B extends { steps: readonly StepRecord[]; score: number | null }>(paths: readonly B[], how: AnswerSelection): B | undefined {
+  if (how === 'best') return topByScore(paths, 1)[0];
+  const votes = new Map<number, number>();
+  const answers = paths.map((b) => extractAnswer(pathKey(b)));
+  answers.forEach((a, i) => a !== null && votes.set(a, (votes.get(a) ?? 0) + (paths[i]!.score ?? 0)));
+  // A path without an answer has nothing to vote for; with no answer at all, the best path stands.
+  let winner: number | null = null;
+  for (const [answer, weight] of votes) if (winner === null || weight > votes.get(winner)!) winner = answer;
+  return topByScore(
+    paths.filter((_, i) => winner === null || answers[i] === winner),
+    1,
+  )[0];
 }
 
 const pathKey = (b: { steps: readonly StepRecord[] }): string => b.steps.map((x) => x.text).join('');

@@ -33,7 +33,7 @@ export const SPECS_DEFAULTS = Object.freeze({
 export interface SpecsOptions {
   /** Candidates per step (drafts, or target samples on fallback). */
   readonly n: number;
-  /** Weight λ of the PRM score in s = mean(log p_target − log p_draft) + λ·r. */
+  /** Weight λ ≥ 0 of the PRM score in s = mean(log p_target − log p_draft) + λ·r. */
   readonly lambda: number;
   /** Acceptance threshold θ on s. */
   readonly theta: number;
@@ -129,7 +129,7 @@ interface DraftScore<ST, P> {
 /**
  * Scores each draft as SPECS does, spending model calls only where they can change the
  * outcome: each distinct draft is verified once; truncated drafts (not a step) are never
- * accepted, so they are not verified; and since r ∈ [0, 1], a draft whose log-ratio + λ ≤ θ
+ * accepted, so they are not verified; and since r ∈ [0, 1] and λ ≥ 0, a draft whose log-ratio + λ ≤ θ
  * cannot be accepted whatever the PRM says, so the PRM scores only the others (and is not
  * called at all on a step that must fall back). The result equals scoring every draft.
  */
