@@ -30,7 +30,7 @@ from model import encode, PAD, STOI, EOS, MAX_POSITIONS, Decoder
 NL = STOI["\n"]
 # Solutions sampled from each LM for the PRM's training set. The target samples ~6x slower per
 # solution on a CPU core than the draft, so it gets fewer: its errors are rarer anyway.
-SAMPLES_PER_MODEL = {"draft": 20_000, "target": 16_000}
+SAMPLES_PER_MODEL = {"draft": 20_000, "target": 8_000}
 SAMPLING_TEMPERATURES = [0.7, 1.0]
 HARD_NEGATIVES = 40_000
 CANONICAL = 15_000
