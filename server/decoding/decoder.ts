@@ -140,8 +140,7 @@ function runStrategy(options: SolveOptions, prompt: string, ctx: (role: ModelRol
     case 'beam-target':
     case 'beam-draft': {
       const role = options.strategy === 'beam-target' ? 'target' : 'draft';
-      const beam = { n: options.n, beamWidth: options.beamWidth, maxSteps: options.maxSteps, sample, prmAggregation: options.prmAggregation, answerSelection: options.answerSelection };
-      return beamSearch(onnxLanguageModel(ctx(role)), prm, role, prompt, beam, rng);
+      return beamSearch(onnxLanguageModel(ctx(role)), prm, role, prompt, { ...options, sample }, rng);
     }
     case 'greedy-target':
     case 'greedy-draft': {
