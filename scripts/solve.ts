@@ -3,7 +3,7 @@
  *   npm run solve -- --strategy specs [--reference 2002] "47*41-(71-51)+95"
  */
 import { loadConfig } from '../server/config/index';
-import { searchOptionsFromFlags, SEARCH_FLAGS } from '../server/decoding/cli-flags';
+import { searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE } from '../server/decoding/cli-flags';
 import { createDecoder, parseSolveOptions, readModelContext, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
 import { STRATEGIES } from '../server/vocabulary';
 import { CliError, numberArg, parseCli, runCli } from './lib/cli';
@@ -14,11 +14,9 @@ const spec = {
   --strategy S        ${STRATEGIES.join(' | ')} (default specs)
   --reference A       the right answer: the output says whether the strategy got it
   --n N               paths / candidates per step (default 8)
-  --beam-width M --aggregation last|min|prod --answer-selection best|weighted   beam parameters (default: the tuned ones)
   --seed S            sampling seed (default 0)
   --threads T         onnxruntime intra-op threads, a whole number (default ORT_INTRA_OP_THREADS or 1)
-  --first-step target|draft --lambda L --theta X --tau X --selection-temperature T   SPECS parameters (default: the tuned ones)
-  --temperature X --top-p P --max-steps K --max-tokens K
+${SEARCH_FLAGS_USAGE} --max-steps K --max-tokens K
   --models DIR        models folder (default MODELS_DIR or models)
   --json              print the full result as JSON`,
   options: {

@@ -1,8 +1,7 @@
 /**
  * Grid search of a strategy's settings on the VALIDATION set (never the test set), with the
  * same budget for the baseline and for SPECS.
- *   npm run tune -- --strategy beam-target [--temperature 0.4,0.6,0.8,1 --beam-width 2,4 --aggregation last,min,prod]
- *   npm run tune -- --strategy specs [--first-step target,draft --lambda 2,3 --theta 1,1.5,1.8 --tau 0.3 --T 0.1 --temperature 0.4,0.8]
+ *   npm run tune -- --strategy beam-target|specs [grid flags; defaults in GRID below]
  * Writes <out>/<strategy>.json and .md (a scratch folder unless --out); copy the chosen values
  * into BEAM_DEFAULTS or SPECS_DEFAULTS.
  */
@@ -15,11 +14,18 @@ import { formatDuration } from './bench/decoding/stats';
 import { grid, tune, tuningMarkdown, type TunedStrategy } from './bench/decoding/tune';
 import { CliError, numberArg, outputDir, parseCli, runCli } from './lib/cli';
 
+/** Each strategy's default grid, flag → comma list (24 settings each: the same budget). */
+const GRID = {
+  'beam-target': { temperature: '0.4,0.6,0.8,1', 'beam-width': '2,4', aggregation: 'last,min,prod' },
+  specs: { 'first-step': 'target,draft', lambda: '2,3', theta: '1,1.5,1.8', tau: '0.3', T: '0.1', temperature: '0.4,0.8' },
+} as const;
+const gridUsage = (grid: Readonly<Record<string, string>>) => Object.entries(grid).map(([flag, list]) => `--${flag} LIST (${list})`).join(' ');
+
 const spec = {
   name: 'tune',
   usage: `--strategy beam-target|specs [grid flags] [--problems FILE] [--limit K] [--n N] [--seed S] [--threads T] [--out DIR]
-  beam-target grid: --temperature LIST (0.4,0.6,0.8,1) --beam-width LIST (2,4) --aggregation LIST (last,min,prod)
-  specs grid:       --first-step LIST (target,draft) --lambda LIST (2,3) --theta LIST (1,1.5,1.8) --tau LIST (0.3) --T LIST (0.1) --temperature LIST (0.4,0.8)
+  beam-target grid: ${gridUsage(GRID['beam-target'])}
+  specs grid:       ${gridUsage(GRID.specs)}
   --problems  validation problems (default experiments/validation.jsonl; the test set is refused)
   --limit     first K problems (default 300, the whole validation set)   --n  paths / candidates (default 8)
   --out       results folder (default: a new scratch folder)`,
@@ -52,14 +58,18 @@ runCli(spec.name, async () => {
   if (/(^|\/)test\.jsonl$/.test(v.problems)) throw new CliError('--problems: tune on the validation set, not the test set');
   const axes: Record<string, (number | string)[]> =
     strategy === 'beam-target'
-      ? { temperature: numbers('temperature', v.temperature ?? '0.4,0.6,0.8,1'), beamWidth: numbers('beam-width', v['beam-width'] ?? '2,4'), prmAggregation: words(v.aggregation ?? 'last,min,prod') }
+      ? {
+          temperature: numbers('temperature', v.temperature ?? GRID['beam-target'].temperature),
+          beamWidth: numbers('beam-width', v['beam-width'] ?? GRID['beam-target']['beam-width']),
+          prmAggregation: words(v.aggregation ?? GRID['beam-target'].aggregation),
+        }
       : {
-          firstStep: words(v['first-step'] ?? 'target,draft'),
-          lambda: numbers('lambda', v.lambda ?? '2,3'),
-          theta: numbers('theta', v.theta ?? '1,1.5,1.8'),
-          tau: numbers('tau', v.tau ?? '0.3'),
-          selectionTemperature: numbers('T', v.T ?? '0.1'),
-          temperature: numbers('temperature', v.temperature ?? '0.4,0.8'),
+          firstStep: words(v['first-step'] ?? GRID.specs['first-step']),
+          lambda: numbers('lambda', v.lambda ?? GRID.specs.lambda),
+          theta: numbers('theta', v.theta ?? GRID.specs.theta),
+          tau: numbers('tau', v.tau ?? GRID.specs.tau),
+          selectionTemperature: numbers('T', v.T ?? GRID.specs.T),
+          temperature: numbers('temperature', v.temperature ?? GRID.specs.temperature),
         };
   const settings = grid(axes);
   // Every setting must be valid before hours of decoding.

@@ -1,5 +1,7 @@
 import { ValidationError } from '../errors/index';
 import type { SolveOptionsInput } from './options';
+import { ANSWER_SELECTIONS, PRM_AGGREGATIONS } from './strategies/beam-search';
+import { SPECS_FIRST_STEPS } from './strategies/specs';
 
 /** `node:util` parseArgs specs of the search-option flags that `npm run solve` and `npm run bench:decoding` share. */
 export const SEARCH_FLAGS = {
@@ -14,6 +16,11 @@ export const SEARCH_FLAGS = {
   temperature: { type: 'string' },
   'top-p': { type: 'string' },
 } as const;
+
+/** Usage lines of SEARCH_FLAGS, for the CLIs' --help (allowed values from the option enums). */
+export const SEARCH_FLAGS_USAGE = `  --beam-width M --aggregation ${PRM_AGGREGATIONS.join('|')} --answer-selection ${ANSWER_SELECTIONS.join('|')}   beam search (default: the tuned ones)
+  --first-step ${SPECS_FIRST_STEPS.join('|')} --lambda L --theta X --tau X --selection-temperature T   SPECS (default: the tuned ones)
+  --temperature X --top-p P`;
 
 export type SearchFlagValues = { readonly [K in keyof typeof SEARCH_FLAGS]?: string };
 

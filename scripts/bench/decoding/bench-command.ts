@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ValidationError } from '../../../server/errors/index';
-import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS, type SearchFlagValues } from '../../../server/decoding/cli-flags';
+import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE, type SearchFlagValues } from '../../../server/decoding/cli-flags';
 import { createDecoder } from '../../../server/decoding/decoder';
 import { STRATEGIES, type Strategy } from '../../../server/vocabulary';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
@@ -20,8 +20,7 @@ export const BENCH_USAGE = `[options]
   --seed S             base seed (problem i uses S+i; default 0)
   --out DIR            output folder (default: a new scratch folder; never over committed results)
   --threads T          onnxruntime intra-op threads (default 1)
-  --beam-width M --aggregation last|min|prod --answer-selection best|weighted
-  --first-step target|draft --lambda L --theta X --tau X --selection-temperature T --temperature X --top-p P
+${SEARCH_FLAGS_USAGE}
   --models DIR         models folder (default models)`;
 
 export interface BenchIo {
