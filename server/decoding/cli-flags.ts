@@ -8,6 +8,7 @@ export const SEARCH_FLAGS = {
   'beam-width': { type: 'string' },
   aggregation: { type: 'string' },
   'answer-selection': { type: 'string' },
+  'prune-ratio': { type: 'string' },
   'first-step': { type: 'string' },
   lambda: { type: 'string' },
   theta: { type: 'string' },
@@ -18,7 +19,7 @@ export const SEARCH_FLAGS = {
 } as const;
 
 /** Usage lines of SEARCH_FLAGS, for the CLIs' --help (allowed values from the option enums). */
-export const SEARCH_FLAGS_USAGE = `  --beam-width M --aggregation ${PRM_AGGREGATIONS.join('|')} --answer-selection ${ANSWER_SELECTIONS.join('|')}   beam search (default: the tuned ones)
+export const SEARCH_FLAGS_USAGE = `  --beam-width M --aggregation ${PRM_AGGREGATIONS.join('|')} --answer-selection ${ANSWER_SELECTIONS.join('|')} --prune-ratio R   beam search (default: the tuned ones)
   --first-step ${SPECS_FIRST_STEPS.join('|')} --lambda L --theta X --tau X --selection-temperature T   SPECS (default: the tuned ones)
   --temperature X --top-p P`;
 
@@ -39,6 +40,7 @@ export function searchOptionsFromFlags(v: SearchFlagValues): Partial<SolveOption
     // Checked against their allowed values by the options schema, which names them.
     prmAggregation: v.aggregation as SolveOptionsInput['prmAggregation'],
     answerSelection: v['answer-selection'] as SolveOptionsInput['answerSelection'],
+    pruneRatio: numberFlag('prune-ratio', v['prune-ratio']),
     firstStep: v['first-step'] as SolveOptionsInput['firstStep'],
     lambda: numberFlag('lambda', v.lambda),
     theta: numberFlag('theta', v.theta),

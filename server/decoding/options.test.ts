@@ -19,6 +19,8 @@ describe('parseSolveOptions', () => {
     [{ strategy: 'specs', firstStep: 'prm' }, 'firstStep'],
     [{ strategy: 'beam-target', answerSelection: 'majority' }, 'answerSelection'],
     [{ strategy: 'beam-target', prmAggregation: 'mean' }, 'prmAggregation'],
+    [{ strategy: 'beam-target', pruneRatio: 1 }, 'pruneRatio'],
+    [{ strategy: 'beam-target', pruneRatio: -0.1 }, 'pruneRatio'],
     [{ strategy: 'specs', bogus: 1 }, undefined],
   ])('rejects %j (field %s)', (input, field) => {
     try {

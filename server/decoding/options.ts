@@ -40,6 +40,8 @@ export const solveOptionsSchema = z
     prmAggregation: z.enum(PRM_AGGREGATIONS).default('last'),
     /** Beam search: the answer among finished paths, the best path or weighted best-of-n. */
     answerSelection: z.enum(ANSWER_SELECTIONS).default('best'),
+    /** Beam search: beam threshold ρ, paths below ρ × the best live path's score are dropped (0: none). */
+    pruneRatio: z.number().min(0).lt(1).default(0),
     /** SPECS: replace a sampled answer line by the best accepted one (not in the paper; off by default). */
     finalStepOverride: z.boolean().default(false),
   })

@@ -1,6 +1,6 @@
 import { createRng } from '../../task/rng';
 import { createFakeLm, createFakePrm, type StepTable } from '../../../test/support/fake-models';
-import { aggregatePrm, beamSearch, selectAnswer, type AnswerSelection, type BeamSearchOptions } from './beam-search';
+import { aggregatePrm, beamSearch, selectAnswer, withinThreshold, type AnswerSelection, type BeamSearchOptions } from './beam-search';
 import { greedy } from './greedy';
 
 const PROMPT = 'Q: x\n';
@@ -62,6 +62,28 @@ describe('beamSearch', () => {
     expect(lm.calls[0]!.prefixes).toHaveLength(n);
     const second = lm.calls[1]!.prefixes;
     expect(second).toEqual(Array.from({ length: n }, (_, k) => `${PROMPT}= ${kept[k % kept.length]}\n`));
+  });
+
+  it.each([
+    // [ratio, beams kept]: the first steps score 0.9, 0.8, 0.2 and 0.1 (M = 1 keeps all four without a threshold).
+    [0, ['3', '4', '1', '2']],
+    [0.2, ['3', '4', '1']],
+    [0.5, ['3', '4']],
+    [0.95, ['3']],
+  ])('beam threshold %p keeps beams %j and gives them the samples', async (pruneRatio, kept) => {
+    const lm = createFakeLm(table, 'cycle');
+    await beamSearch(lm, createFakePrm(prmScore), 'target', PROMPT, options({ n: 4, beamWidth: 1, maxSteps: 2, pruneRatio }), createRng(1));
+    expect(lm.calls[1]!.prefixes).toEqual(Array.from({ length: 4 }, (_, k) => `${PROMPT}= ${kept[k % kept.length]}\n`));
+  });
+
+  it.each<[number, (number | null)[], (number | null)[]]>([
+    [0, [0.1, null, 0.9], [0.1, null, 0.9]],
+    [0.5, [0.1, 0.45, 0.9, 0.5], [0.45, 0.9, 0.5]],
+    [0.5, [0.2, null], [0.2]],
+    [0.99, [0.5, 0.5], [0.5, 0.5]],
+    [0.5, [], []],
+  ])('withinThreshold(ratio %p) of scores %j keeps %j', (ratio, scores, expected) => {
+    expect(withinThreshold(scores.map((score) => ({ score })), ratio).map((b) => b.score)).toEqual(expected);
   });
 
   it('returns the best unfinished candidate at the step limit', async () => {

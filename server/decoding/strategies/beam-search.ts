@@ -42,6 +42,8 @@ export interface BeamSearchOptions {
   readonly prmAggregation?: PrmAggregation;
   /** Answer among the finished paths (default 'best'). */
   readonly answerSelection?: AnswerSelection;
+  /** Beam threshold ρ in [0, 1): paths scoring below ρ × the best live path's score are dropped (0, the default: none). */
+  readonly pruneRatio?: number;
 }
 
 interface Beam<S, P> {
@@ -56,7 +58,8 @@ interface Beam<S, P> {
  * each iteration tops the kept beams back up to n (round-robin copies), samples
  * one step for each, scores it with the PRM, drops duplicate paths (its
  * `filter_duplicates`: two beams with the same text would waste the width) and
- * keeps the best n/M unfinished ones by the aggregated path score. Finished
+ * keeps the best n/M unfinished ones by the aggregated path score (optionally only
+ * those within a beam threshold of the best, `pruneRatio`). Finished
  * candidates go to a pool; the answer is the pooled candidate with the highest score.
  */
 export async function beamSearch<S, P>(
@@ -101,7 +104,7 @@ export async function beamSearch<S, P>(
       return next;
     });
     if (pool.length >= options.n) break;
-    active = topByScore(distinctPaths(live), keep);
+    active = topByScore(withinThreshold(distinctPaths(live), options.pruneRatio ?? 0), keep);
   }
 
   const finished = pool.length > 0;
@@ -137,6 +140,18 @@ const pathKey = (b: { steps: readonly StepRecord[] }): string => b.steps.map((x)
 function distinctPaths<B extends { steps: readonly StepRecord[] }>(items: readonly B[]): B[] {
   const seen = new Set<string>();
   return items.filter((b) => !seen.has(pathKey(b)) && Boolean(seen.add(pathKey(b))));
+}
+
+/**
+ * The classic beam threshold: a path far below the best one is dropped even when the
+ * width has room for it. Kept beams share the n samples of the next iteration equally,
+ * so a path the PRM has already judged wrong would otherwise take samples from the good
+ * ones (a confident lineage dedupes to a single beam, leaving the other slots to it).
+ */
+export function withinThreshold<B extends { score: number | null }>(items: readonly B[], ratio: number): B[] {
+  if (ratio <= 0 || items.length === 0) return [...items];
+  const best = Math.max(...items.map((b) => b.score ?? -Infinity));
+  return items.filter((b) => (b.score ?? -Infinity) >= ratio * best);
 }
 
 /** Highest scores first; ties keep the earlier candidate (stable sort) for determinism. */
