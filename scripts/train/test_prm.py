@@ -111,6 +111,46 @@ class StepScoreTest(unittest.TestCase):
         self.assertAlmostEqual(float(w[ends[2]]), float(r[ends[2]]), places=4)
 
 
+class HesitantLm(torch.nn.Module):
+    """Predicts the true next token, but gives a wrong digit about 8 % where `slips` says."""
+
+    def __init__(self, slips):
+        super().__init__()
+        self.slips = slips
+        self.anchor = torch.nn.Parameter(torch.zeros(1))  # a device to read
+
+    def train_forward(self, ids, mask):
+        nxt = torch.cat([ids[:, 1:], torch.zeros_like(ids[:, :1])], dim=1)
+        logits = torch.full((*ids.shape, len(TOKENS)), -30.0)
+        logits.scatter_(-1, nxt.unsqueeze(-1), 10.0)
+        for right, wrong in self.slips.items():
+            logits[..., STOI[wrong]] = torch.where(nxt == STOI[right], 7.5, logits[..., STOI[wrong]])
+        return logits
+
+
+SLIP_CASES = [
+    # solution text (after "Q: question\n"), the target's hesitations, slip texts expected
+    ("9*77", "= 693\nA: 693\n", {"6": "7"}, ["= 793\n", "= 693\nA: 793\n"]),
+    ("6*2", "= 12\nA: 12\n", {"6": "7"}, []),  # the question is not a step
+    ("6*2", "= 12\nA: 12\n", {"1": "0"}, []),  # no leading zeros
+    ("3-2", "= 1\nA: 1\n", {"1": "0"}, ["= 0\n", "= 1\nA: 0\n"]),
+    ("40+8", "= 48\nA: 48\n", {}, []),
+]
+
+
+class TargetSlipsTest(unittest.TestCase):
+    def test_a_slip_is_the_digit_the_target_hesitates_on(self):
+        for question, text, slips, expected in SLIP_CASES:
+            with self.subTest(question=question, slips=slips):
+                problem = {"id": "p", "question": question, "answer": 0, "text": prm.prompt_text(question) + text}
+                got = prm.target_slips(HesitantLm(slips), [problem], min_prob=0.05)
+                self.assertEqual([r["text"] for r in got], expected)
+
+    def test_a_rare_wrong_digit_is_not_a_slip(self):
+        problem = {"id": "p", "question": "9*77", "answer": 693, "text": "Q: 9*77\n= 693\nA: 693\n"}
+        self.assertEqual(prm.target_slips(HesitantLm({"6": "7"}), [problem], min_prob=0.2), [])
+
+
 class SevenIsUnlikely(torch.nn.Module):
     def forward(self, x):
         logits = torch.zeros(*x.shape[:-1], len(STOI), dtype=x.dtype)

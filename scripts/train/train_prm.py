@@ -6,6 +6,8 @@ of the expression before it, and every step before it was right):
   - hard negatives: canonical prefixes ending in a near-miss step (a digit of the
     computed number changed, the wrong operation, a copy error, a skipped or
     reordered operation), from scripts/train/hard-negatives.ts;
+  - the target's own slips: canonical solutions with one digit swapped for the wrong digit
+    the target itself gives a high probability at that point (see target_slips);
   - canonical solutions (clean positives).
 The PRM starts from the trained target (same body, a scalar head): checking
 "1880+47 = 1927" takes the arithmetic the target already has.
@@ -34,6 +36,10 @@ SAMPLES_PER_MODEL = {"draft": 20_000, "target": 8_000}
 SAMPLING_TEMPERATURES = [0.7, 1.0]
 HARD_NEGATIVES = 40_000
 CANONICAL = 15_000
+# Canonical solutions read by the target for its slips, and how likely (at temperature 1) a
+# wrong digit must be to count as one.
+SLIP_PROBLEMS = 15_000
+SLIP_MIN_PROB = 0.01
 METRIC_PROBLEMS = 300
 CANDIDATES = 8
 CANDIDATE_TEMPERATURE = 0.8
@@ -145,7 +151,67 @@ def hard_negatives(path, seed):
     return load_jsonl(path)
 
 
-def prm_training_set(work_path, seed):
+def padded(seqs):
+    """Token id lists as a right-padded batch and its attention mask."""
+    ids = torch.full((len(seqs), max(len(x) for x in seqs)), PAD, dtype=torch.long)
+    attn = torch.zeros_like(ids)
+    for r, x in enumerate(seqs):
+        ids[r, :len(x)] = torch.tensor(x)
+        attn[r, :len(x)] = 1
+    return ids, attn
+
+
+@torch.no_grad()
+def target_slips(lm, problems, min_prob=SLIP_MIN_PROB, batch=64):
+    """The target's own near misses, from one teacher-forced pass per canonical solution:
+    wherever the target gives a wrong digit probability >= min_prob, the solution up to that
+    step with the digit swapped in (the rest of the line as written) is a negative. The
+    target's sampled mistakes are one digit off where it hesitates (9*77 = 793, 49*133 =
+    5320+1297), which random corruptions rarely hit and a PRM started from the same network
+    scores as right."""
+    device = next(lm.parameters()).device
+    digit_ids = torch.tensor([STOI[str(d)] for d in range(10)])
+    out = []
+    t0 = time.time()
+    for s in range(0, len(problems), batch):
+        part = problems[s:s + batch]
+        seqs = [encode(p["text"], bos=True, eos=False)[:MAX_POSITIONS] for p in part]
+        ids, attn = padded(seqs)
+        # probs[r, j]: the digit distribution for text[j] (token j + 1, after <bos>).
+        probs = torch.softmax(lm.train_forward(ids.to(device), attn.to(device)).float(), dim=-1).cpu()[:, :, digit_ids]
+        for r, p in enumerate(part):
+            text, start = p["text"], len(prompt_text(p["question"]))
+            for j in range(start, min(len(text), len(seqs[r]) - 1)):
+                if not text[j].isdigit():
+                    continue
+                dist = probs[r, j].clone()
+                dist[int(text[j])] = 0.0
+                wrong = int(dist.argmax())
+                leading = not text[j - 1].isdigit() and j + 1 < len(text) and text[j + 1].isdigit()
+                if float(dist[wrong]) < min_prob or (wrong == 0 and leading):
+                    continue
+                line_start = text.rfind("\n", 0, j) + 1
+                line_end = text.index("\n", j) + 1
+                out.append({"id": p["id"], "question": p["question"], "answer": p["answer"],
+                            "text": text[start:line_start] + text[line_start:j] + str(wrong) + text[j + 1:line_end]})
+        if (s // batch) % 50 == 0:
+            done = min(1.0, (s + batch) / len(problems))
+            el = time.time() - t0
+            log(f"[prm] target slips: {min(len(problems), s + batch)}/{len(problems)} solutions read, {len(out)} slips, "
+                f"eta {el / done * (1 - done) / 60:.1f}m")
+    return out
+
+
+def cached_jsonl(path, make):
+    if not os.path.exists(path):
+        rows = make()
+        with open(path, "w") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+    return load_jsonl(path)
+
+
+def prm_training_set(work_path, seed, load_target):
     held = held_out_questions()
     problems = {r["id"]: r for r in load_jsonl(work_path("prm-problems.jsonl")) if r["question"] not in held}
     examples, sources = [], {}
@@ -164,7 +230,10 @@ def prm_training_set(work_path, seed):
     for r in hard_negatives(work_path("prm-hard-negatives.jsonl"), seed + 1):
         if r["question"] not in held:
             add(r, r["text"], False, "hard-negative")
-    for p in [p for pid, p in problems.items() if pid not in used][:CANONICAL]:
+    unused = [p for pid, p in problems.items() if pid not in used]
+    for r in cached_jsonl(work_path("prm-target-slips.jsonl"), lambda: target_slips(load_target(), unused[:SLIP_PROBLEMS])):
+        add(r, r["text"], False, "target-slip")
+    for p in unused[:CANONICAL]:
         add(p, p["text"][len(prompt_text(p["question"])):], True, "canonical")
     return examples, sources
 
@@ -188,12 +257,7 @@ def prm_scores(prm, items, batch=64):
     for s in range(0, len(items), batch):
         part = items[s:s + batch]
         seqs = [encode(prompt_text(q) + t, bos=True, eos=ended)[:MAX_POSITIONS] for q, t, ended in part]
-        T = max(len(x) for x in seqs)
-        ids = torch.full((len(seqs), T), PAD, dtype=torch.long)
-        attn = torch.zeros((len(seqs), T), dtype=torch.long)
-        for r, x in enumerate(seqs):
-            ids[r, :len(x)] = torch.tensor(x)
-            attn[r, :len(x)] = 1
+        ids, attn = padded(seqs)
         p = torch.sigmoid(prm.train_forward(ids.to(device), attn.to(device))).cpu()
         for r, x in enumerate(seqs):
             start = len(encode(prompt_text(part[r][0]), bos=True, eos=False))

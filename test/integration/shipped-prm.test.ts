@@ -1,8 +1,10 @@
 /**
  * The shipped PRM verifies arithmetic: for each kind of near miss the training data holds,
- * the right step scores above the wrong one (models/prm.onnx through the runtime's scoring).
+ * the right step scores above the wrong one, and so it does for nearly all of the target's
+ * own slips (models/prm.onnx through the runtime's scoring).
  */
 import '../support/register-host-typed-arrays';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { emptyModelUsage } from '../../server/vocabulary';
 import { loadManifest, loadModelSession, type ModelSession } from '../../server/decoding/model-session';
@@ -41,14 +43,33 @@ const NEAR_MISSES: [kind: string, question: string, prefix: string, right: strin
   ['operations out of order', '12-3*2', '', '= 12-6\n', '= 9*2\n'],
   ['a later step', '(8-3)*7', '= 5*7\n', '= 35\n', '= 36\n'],
   ['the answer', '12+34', '= 46\n', 'A: 46\n', 'A: 47\n'],
-  // The target itself writes 1002 here: the verifier's own language model, trained further on
-  // right steps, carries into the thousands where the target does not.
-  ['a carry the target misses', '47*41-(71-51)+95', '= 47*41-20+95\n= (1880+47)-20+95\n= 1927-20+95\n= 1907+95\n', '= 2002\n', '= 1002\n'],
 ];
+
+/**
+ * The target's own slips on the validation problems' canonical solutions: every digit where
+ * the target gives a wrong digit ≥ 1 % (at temperature 1), that digit swapped in, as
+ * `target_slips` in scripts/train/train_prm.py makes them for training (from other problems).
+ */
+const TARGET_SLIPS: { question: string; prefix: string; right: string; wrong: string }[] = readFileSync(
+  path.resolve(__dirname, '../fixtures/target-slips-validation.jsonl'),
+  'utf8',
+)
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line));
 
 describe('the shipped PRM', () => {
   it.each(NEAR_MISSES)('scores the right step above %s', async (_kind, question, prefix, right, wrong) => {
     const [r, w] = [await score(question, prefix, right), await score(question, prefix, wrong)];
     expect(r).toBeGreaterThan(w);
+  });
+
+  // Measured: 0.973 (177 of 182); the PRM before target slips were in its data, 0.940. One it
+  // misses: `= 1002` after `= 1907+95`, which the target writes itself.
+  it('scores the right step above the target\'s own slip in at least 95 % of them', async () => {
+    let wins = 0;
+    for (const c of TARGET_SLIPS) if ((await score(c.question, c.prefix, c.right)) > (await score(c.question, c.prefix, c.wrong))) wins++;
+    expect(TARGET_SLIPS).toHaveLength(182);
+    expect(wins / TARGET_SLIPS.length).toBeGreaterThanOrEqual(0.95);
   });
 });

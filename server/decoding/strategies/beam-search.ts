@@ -27,7 +27,7 @@ export type AnswerSelection = (typeof ANSWER_SELECTIONS)[number];
  */
 export const BEAM_DEFAULTS = Object.freeze({
   temperature: 1,
-  beamWidth: 2,
+  beamWidth: 4,
   prmAggregation: 'min' as PrmAggregation,
 });
 
