@@ -190,10 +190,9 @@ def target_slips(lm, problems, min_prob=SLIP_MIN_PROB, batch=64):
                 leading = not text[j - 1].isdigit() and j + 1 < len(text) and text[j + 1].isdigit()
                 if float(dist[wrong]) < min_prob or (wrong == 0 and leading):
                     continue
-                line_start = text.rfind("\n", 0, j) + 1
                 line_end = text.index("\n", j) + 1
                 out.append({"id": p["id"], "question": p["question"], "answer": p["answer"],
-                            "text": text[start:line_start] + text[line_start:j] + str(wrong) + text[j + 1:line_end]})
+                            "text": text[start:j] + str(wrong) + text[j + 1:line_end]})
         if (s // batch) % 50 == 0:
             done = min(1.0, (s + batch) / len(problems))
             el = time.time() - t0
