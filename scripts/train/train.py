@@ -100,12 +100,12 @@ def lm_data():
     return problems, drills
 
 
-def describe(name, model, cfg, stats, device, lr):
-    """The manifest's record of a trained model; lr is the rate it ran with (--lr overrides the recipe's)."""
+def describe(name, model, cfg, stats, device):
+    """The manifest's record of a trained model (its learning rate is the one it ran with: --lr overrides the recipe's)."""
     return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
             "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
             "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"],
-            "learningRate": lr, "tokensPerBatch": cfg["tokens_per_batch"],
+            "learningRate": stats["lr"], "tokensPerBatch": cfg["tokens_per_batch"],
             "budgetTokens": cfg["budget_tokens"], "trainTokens": stats["tokens"], "trainSteps": stats["steps"],
             "trainSeconds": round(stats["seconds"], 1), "stoppedBy": stats["stoppedBy"],
             "finalTrainLoss": round(stats["loss"], 5), "device": str(device), "learningCurve": stats["curve"]}
@@ -128,7 +128,7 @@ def stage_lm(name, args, device):
         max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device,
         seed=cfg["seed"], checkpoint_path=work_path(f"{name}-resume.pt"), resume=args.resume,
         evaluate=lambda m: {"greedyAccuracy": greedy_accuracy(m, validation[:EVAL_PROBLEMS])[0]})
-    finish_lm(name, model, cfg, stats, device, validation, args.out, args.lr or cfg["lr"], continued)
+    finish_lm(name, model, cfg, stats, device, validation, args.out, continued)
 
 
 def continue_from(model, path, name, device):
@@ -148,14 +148,14 @@ def continue_from(model, path, name, device):
             "trainTokens": earlier + before["trainTokens"] if before else None}
 
 
-def finish_lm(name, model, cfg, stats, device, validation, out, lr, continued=None):
+def finish_lm(name, model, cfg, stats, device, validation, out, continued=None):
     os.makedirs(CHECKPOINTS, exist_ok=True)
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, f"{name}.pt"))
     acc, gens = greedy_accuracy(model, validation)
     log(f"[{name}] greedy validation accuracy {acc:.3f} on {len(validation)} problems")
     for (text, _), p in list(zip(gens, validation))[:3]:
         log(f"   Q: {p['question']} (ref {p['answer']})\n   " + text.replace("\n", "\n   "))
-    info = describe(name, model, cfg, stats, device, lr)
+    info = describe(name, model, cfg, stats, device)
     info["validationGreedyAccuracy"] = acc
     info["continuedFrom"] = continued
     info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
@@ -192,7 +192,7 @@ def stage_prm(args, device):
     # Exported before the (long) search metrics, so the ONNX file is usable while they run.
     sha = export_onnx(model, os.path.join(args.out, "prm.onnx"))
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
-    info = describe("prm", model, cfg, stats, device, args.lr or cfg["lr"])
+    info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
     at_init = search_metrics_at_init(device)
     info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate, "trainingSolutions": sources,
