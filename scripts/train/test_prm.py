@@ -150,6 +150,14 @@ class TargetSlipsTest(unittest.TestCase):
         problem = {"id": "p", "question": "9*77", "answer": 693, "text": "Q: 9*77\n= 693\nA: 693\n"}
         self.assertEqual(prm.target_slips(HesitantLm({"6": "7"}), [problem], min_prob=0.2), [])
 
+    def test_each_slip_pairs_with_the_right_line_at_its_decision_point(self):
+        problem = {"id": "p", "question": "9*77", "answer": 693, "text": "Q: 9*77\n= 693\nA: 693\n"}
+        pairs = prm.slip_pairs(prm.target_slips(HesitantLm({"6": "7"}), [problem], min_prob=0.05), [problem])
+        self.assertEqual(pairs, [
+            {"question": "9*77", "prefix": "", "right": "= 693\n", "wrong": "= 793\n"},
+            {"question": "9*77", "prefix": "= 693\n", "right": "A: 693\n", "wrong": "A: 793\n"},
+        ])
+
 
 class SevenIsUnlikely(torch.nn.Module):
     def forward(self, x):

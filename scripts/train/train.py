@@ -213,6 +213,21 @@ def prm_checkpoint_metrics(path, device):
     print(json.dumps(metrics, indent=2))
 
 
+SLIP_FIXTURE = "target-slips-validation.jsonl"
+
+
+def write_slip_fixture(path, device):
+    """The target's own slips on the validation problems' canonical solutions, as the pairs the
+    shipped-PRM test scores (npm run models:train -- --stage slip-fixture --out test/fixtures)."""
+    validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
+    problems = [dict(p, text=t) for p, t in zip(validation, canonical_texts(validation))]
+    pairs = prm.slip_pairs(prm.target_slips(load_lm("target", device), problems), problems)
+    with open(path, "w") as f:
+        for pair in pairs:
+            f.write(json.dumps(pair, separators=(",", ":")) + "\n")
+    log(f"wrote {len(pairs)} slips of the target on {len(problems)} validation solutions to {path}")
+
+
 def initial_prm(device):
     cfg = RECIPE["prm"]
     model = prm.new_prm(cfg)
@@ -328,7 +343,7 @@ def main():
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
     ap.add_argument("--stage", default="all",
                     choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "prm-metrics",
-                             "manifest"])
+                             "slip-fixture", "manifest"])
     args = ap.parse_args()
     if args.minutes <= 0 or args.budget_scale <= 0 or args.threads < 1:
         ap.error("--minutes, --budget-scale and --threads must be positive")
@@ -357,6 +372,8 @@ def main():
         write_manifest(args, args.out)
     elif args.stage == "prm-metrics":
         prm_checkpoint_metrics(args.init_from, device)
+    elif args.stage == "slip-fixture":
+        write_slip_fixture(os.path.join(args.out, SLIP_FIXTURE), device)
     elif args.stage.startswith("sample-"):
         name = args.stage[len("sample-"):]
         prm.stage_sample(name, args, device, work_path, load_lm, PRM_DATA_SEED + (0 if name == "draft" else 1))

@@ -201,6 +201,20 @@ def target_slips(lm, problems, min_prob=SLIP_MIN_PROB, batch=64):
     return out
 
 
+def slip_pairs(slips, problems):
+    """Each slip as the (prefix, right step, wrong step) it makes at one decision point, the
+    form the shipped-PRM test scores: the right step is the canonical solution's line."""
+    texts = {p["id"]: p["text"][len(prompt_text(p["question"])):] for p in problems}
+    pairs = []
+    for s in slips:
+        line_start = s["text"].rfind("\n", 0, len(s["text"]) - 1) + 1
+        prefix = s["text"][:line_start]
+        right_end = texts[s["id"]].index("\n", line_start) + 1
+        pairs.append({"question": s["question"], "prefix": prefix,
+                      "right": texts[s["id"]][line_start:right_end], "wrong": s["text"][line_start:]})
+    return pairs
+
+
 def cached_jsonl(path, make):
     if not os.path.exists(path):
         rows = make()

@@ -13,17 +13,22 @@ import { DecodeAttemptError, ModelLoadError, QuestionValidationError } from './e
 import { loadManifest, loadModelSession, type Manifest, type ModelSession } from './model-session';
 import { onnxLanguageModel, onnxRewardModel } from './onnx-models';
 import { parseSolveOptions, type SolveOptions, type SolveOptionsInput } from './options';
-import type { ModelContext } from './seq-state';
+import type { ModelContext, SeqState } from './seq-state';
 import { beamSearch } from './strategies/beam-search';
 import { greedy } from './strategies/greedy';
 import { specsSearch } from './strategies/specs';
 import { createTokenizer, type Tokenizer } from './tokenizer';
-import type { SearchResult, StepRecord } from './types';
+import type { RewardModel, SearchResult, StepRecord } from './types';
 
 export interface DecoderConfig {
   readonly modelsDir: string;
   /** onnxruntime intra-op threads per session (default 1). */
   readonly intraOpThreads?: number;
+  /**
+   * What the searches see as the PRM, given the shipped one (default: the shipped one). Analysis
+   * puts a reference verifier here to measure how far a better PRM would take the same searches.
+   */
+  readonly verifier?: (prm: RewardModel<SeqState>) => RewardModel;
 }
 
 export interface SolveResult {
@@ -99,7 +104,7 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
       const prompt = formatPrompt(question);
       let search: SearchResult;
       try {
-        search = await runStrategy(options, prompt, ctx);
+        search = await runStrategy(options, prompt, ctx, config.verifier ?? ((prm) => prm));
       } catch (err) {
         throw new DecodeAttemptError(err, usage);
       }
@@ -132,10 +137,15 @@ export async function createDecoder(config: DecoderConfig): Promise<Decoder> {
   };
 }
 
-function runStrategy(options: SolveOptions, prompt: string, ctx: (role: ModelRole) => ModelContext): Promise<SearchResult> {
+function runStrategy(
+  options: SolveOptions,
+  prompt: string,
+  ctx: (role: ModelRole) => ModelContext,
+  verifier: NonNullable<DecoderConfig['verifier']>,
+): Promise<SearchResult> {
   const rng = createRng(options.seed);
   const sample = { temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokensPerStep };
-  const prm = onnxRewardModel(ctx('prm'));
+  const prm = verifier(onnxRewardModel(ctx('prm')));
   switch (options.strategy) {
     case 'beam-target':
     case 'beam-draft': {

@@ -15,4 +15,4 @@ export { canonicalSolution, canonicalStep, productTerms, solutionLength, type Ca
 export { formatAnswer, formatPrompt, formatSolutionText, formatStep, parseLine, type ParsedLine } from './format';
 export { generateDrills, generateOne, generateProblems, MAX_OPERATIONS, MAX_VALUE, MIN_OPERATIONS, type Problem, type ProblemWithSolution } from './generator';
 export { extractAnswer, grade } from './grader';
-export { checkStep, type StepCheck } from './step-checker';
+export { checkStep, expressionAfter, type StepCheck } from './step-checker';

@@ -1,4 +1,4 @@
-import { checkStep } from './step-checker';
+import { checkStep, expressionAfter } from './step-checker';
 
 describe('checkStep', () => {
   it.each([
@@ -33,5 +33,15 @@ describe('checkStep', () => {
   it('compares exactly beyond float precision', () => {
     expect(checkStep('99999999*99999999+1', '= 9999999800000002').ok).toBe(true);
     expect(checkStep('99999999*99999999+1', '= 9999999800000003').ok).toBe(false);
+  });
+});
+
+describe('expressionAfter', () => {
+  it.each([
+    ['a step line', '1+2*3', '= 1+6\n', '1+6'],
+    ['an answer line', '7', 'A: 7\n', '7'],
+    ['an unparsable line', '2*3', '6\n', '2*3'],
+  ])('%s', (_, previous, line, expected) => {
+    expect(expressionAfter(previous, line)).toBe(expected);
   });
 });

@@ -37,3 +37,9 @@ export function checkStep(previousExpression: string, stepLine: string): StepChe
   if (actual !== expected) return { ok: false, reason: `step changes the value from ${expected} to ${actual}`, value };
   return { ok: true, reason: null, value };
 }
+
+/** The expression the step after `stepLine` must keep the value of: a "= ..." line's, else the previous one. */
+export function expressionAfter(previousExpression: string, stepLine: string): string {
+  const line = parseLine(stepLine);
+  return line.kind === 'step' ? line.expression : previousExpression;
+}

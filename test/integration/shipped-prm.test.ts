@@ -49,6 +49,8 @@ const NEAR_MISSES: [kind: string, question: string, prefix: string, right: strin
  * The target's own slips on the validation problems' canonical solutions: every digit where
  * the target gives a wrong digit ≥ 1 % (at temperature 1), that digit swapped in, as
  * `target_slips` in scripts/train/train_prm.py makes them for training (from other problems).
+ * Regenerated from the committed target by
+ * `/usr/bin/python3 scripts/train/train.py --stage slip-fixture --out test/fixtures`.
  */
 const TARGET_SLIPS: { question: string; prefix: string; right: string; wrong: string }[] = readFileSync(
   path.resolve(__dirname, '../fixtures/target-slips-validation.jsonl'),

@@ -10,6 +10,7 @@ import { loadProblems } from './load-problems';
 import { accuracyLatencyChart, markdownReport, missOriginsMarkdown, pairedComparisons, pairedMarkdown, runningAccuracy, specsMissOrigins, summarize, textTable } from './report';
 import { outputDir } from '../../lib/cli';
 import { formatDuration } from './stats';
+import { VERIFIERS, verifierFor, type VerifierName } from './reference-verifier';
 
 /** Usage after `npm run bench:decoding --`. */
 export const BENCH_USAGE = `[options]
@@ -20,6 +21,8 @@ export const BENCH_USAGE = `[options]
   --seed S             base seed (problem i uses S+i; default 0)
   --out DIR            output folder (default: a new scratch folder; never over committed results)
   --threads T          onnxruntime intra-op threads (default 1)
+  --verifier V         ${VERIFIERS.join('|')}: the searches' step scorer (default prm; oracle: a perfect
+                       step checker in its place, the ceiling a better PRM could reach)
 ${SEARCH_FLAGS_USAGE}
   --models DIR         models folder (default models)`;
 
@@ -44,11 +47,12 @@ export const BENCH_OPTIONS = {
   seed: { type: 'string', default: '0' },
   out: { type: 'string' },
   threads: { type: 'string' },
+  verifier: { type: 'string', default: 'prm' },
   ...SEARCH_FLAGS,
   models: { type: 'string' },
 } as const;
 
-export type BenchValues = { problems: string; strategies: string; n: string; seed: string; limit?: string; out?: string; threads?: string; models?: string } & SearchFlagValues;
+export type BenchValues = { problems: string; strategies: string; n: string; seed: string; verifier: string; limit?: string; out?: string; threads?: string; models?: string } & SearchFlagValues;
 
 export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
   const strategies = values.strategies.split(',').map((s) => s.trim());
@@ -60,12 +64,16 @@ export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults
   const seed = numberFlag('seed', values.seed) ?? 0;
   const threads = numberFlag('threads', values.threads) ?? defaults.intraOpThreads;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ValidationError(`--threads must be a whole number from 1 to 64, got ${threads}`, 'threads');
+  if (!(VERIFIERS as readonly string[]).includes(values.verifier)) {
+    throw new ValidationError(`--verifier: unknown verifier "${values.verifier}" (one of ${VERIFIERS.join(', ')})`, 'verifier');
+  }
+  const verifier = values.verifier as VerifierName;
   const out = outputDir('bench-decoding', values.out);
   const options = searchOptionsFromFlags(values);
   const problems = await loadProblems(values.problems, limit);
   const configs = benchConfigs(strategies as Strategy[], ns);
-  const decoder = await createDecoder({ modelsDir: values.models ?? defaults.modelsDir, intraOpThreads: threads });
-  const args = { problems: values.problems, strategies, n: ns, limit: limit ?? null, seed, threads, options };
+  const decoder = await createDecoder({ modelsDir: values.models ?? defaults.modelsDir, intraOpThreads: threads, verifier: verifierFor(verifier) });
+  const args = { problems: values.problems, strategies, n: ns, limit: limit ?? null, seed, threads, verifier, options };
   try {
     // Fail fast on bad SPECS / beam options before the long run.
     await decoder.solve(problems[0]!.question, { ...options, strategy: 'greedy-draft', maxSteps: 1 });

@@ -93,6 +93,7 @@ export function markdownReport(results: readonly BenchResult[], meta: { machine:
   md.push(`Machine: ${String(meta.machine.cpu)} × ${String(meta.machine.cpus)}, node ${String(meta.machine.node)}, onnxruntime ${String(meta.machine.onnxruntime)}, intra-op threads ${String(meta.machine.intraOpThreads)}.`);
   if (meta.machine.provisionalModels) md.push('', '**The models were provisional (random-init): accuracy is meaningless; rerun with trained models.**');
   md.push('', `Args: \`${JSON.stringify(meta.args)}\``, '');
+  if (meta.args.verifier === 'oracle') md.push('**Verifier: oracle** — a perfect step checker scored the steps in the PRM\'s place: these are ceilings, not the shipped system.', '');
   md.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const r of rows(results)) md.push(`| ${r.join(' | ')} |`);
   md.push('', '## Time and tokens per problem, by model (means)', '');

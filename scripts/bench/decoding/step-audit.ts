@@ -1,4 +1,4 @@
-import { checkStep, parseLine } from '../../../server/task/index';
+import { checkStep, expressionAfter } from '../../../server/task/index';
 import type { StepRecord } from '../../../server/decoding/types';
 
 /** The first step of a solution that does not keep the value of the line before it, and who wrote it. */
@@ -17,8 +17,7 @@ export function firstWrongStep(question: string, steps: readonly Pick<StepRecord
   let previous = question;
   for (const [index, step] of steps.entries()) {
     if (!checkStep(previous, step.text).ok) return { index, model: step.model, accepted: step.accepted ?? false };
-    const line = parseLine(step.text);
-    if (line.kind === 'step') previous = line.expression;
+    previous = expressionAfter(previous, step.text);
   }
   return null;
 }
