@@ -3,7 +3,7 @@
  *   npm run solve -- --strategy specs [--reference 2002] "47*41-(71-51)+95"
  */
 import { loadConfig } from '../server/config/index';
-import { searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE } from '../server/decoding/cli-flags';
+import { searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE } from './lib/search-flags';
 import { createDecoder, parseSolveOptions, readModelContext, validateQuestion, type SolveOptionsInput } from '../server/decoding/index';
 import { STRATEGIES } from '../server/vocabulary';
 import { CliError, numberArg, parseCli, runCli } from './lib/cli';

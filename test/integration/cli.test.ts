@@ -83,12 +83,26 @@ const help = new Map<string, Run>();
 const bogus = new Map<string, Run>();
 let resultsBefore = '';
 
+/** Bad values of known flags, and a question the models' context cannot hold: each a one-line error before any work. */
+const BAD_INPUT: [cli: string, args: string[], message: RegExp][] = [
+  ['solve', ['--threads', '1.5', '1+1'], /--threads must be an integer, got "1\.5"/],
+  ['solve', ['--temperature', 'hot', '1+1'], /--temperature must be a number, got "hot"/],
+  ['solve', ['99*99+98*97+96*95+94*93'], /its step-by-step solution takes 289 tokens and the models' context holds 256/],
+  ['bench:decoding', ['--threads', '0'], /--threads must be between 1 and 64, got 0/],
+  ['bench:decoding', ['--n', '4,x'], /--n must be an integer, got "x"/],
+  ['bench:decoding', ['--strategies', 'beam'], /--strategies: unknown strategy "beam"/],
+  ['bench:decoding', ['--verifier', 'bogus'], /--verifier: unknown verifier "bogus" \(one of prm, oracle\)/],
+];
+const badInput = new Map<string, Run>();
+const cliFile = (name: string) => CLIS.find(([n]) => n === name)![1];
+
 beforeAll(async () => {
   resultsBefore = committedResults();
   const jobs = CLIS.flatMap(([name, file]) => [
     async () => help.set(name, await run(file, ['--help'])),
     async () => bogus.set(name, await run(file, ['--bogus-flag'])),
   ]);
+  for (const [name, args] of BAD_INPUT) jobs.push(async () => badInput.set(`${name} ${args.join(' ')}`, await run(cliFile(name), args)));
   await pool(jobs);
 });
 
@@ -112,6 +126,13 @@ describe.each(CLIS)('%s (%s)', (name) => {
     expect(r.stderr).toContain('--bogus-flag');
     expect(r.scratch).toEqual([]);
   });
+});
+
+it.each(BAD_INPUT)('%s %j is a one-line error saying what is wrong, exit 2, nothing written', (name, args, message) => {
+  const r = badInput.get(`${name} ${args.join(' ')}`)!;
+  expect({ code: r.code, stdout: r.stdout, scratch: r.scratch }).toEqual({ code: 2, stdout: '', scratch: [] });
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(message);
 });
 
 it('leaves the committed results alone', () => {

@@ -1,14 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ValidationError } from '../../../server/errors/index';
-import { numberFlag, searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE, type SearchFlagValues } from '../../../server/decoding/cli-flags';
+import { searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE, type SearchFlagValues } from '../../lib/search-flags';
 import { createDecoder } from '../../../server/decoding/decoder';
 import { STRATEGIES, type Strategy } from '../../../server/vocabulary';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
 import { loadProblems } from './load-problems';
 import { accuracyLatencyChart, markdownReport, missOriginsMarkdown, pairedComparisons, pairedMarkdown, runningAccuracy, specsMissOrigins, summarize, textTable } from './report';
-import { outputDir } from '../../lib/cli';
+import { CliError, numberArg, outputDir } from '../../lib/cli';
 import { formatDuration } from './stats';
 import { VERIFIERS, verifierFor, type VerifierName } from './reference-verifier';
 
@@ -31,12 +30,7 @@ export interface BenchIo {
   readonly progress: (line: string) => void;
 }
 
-const intList = (name: string, v: string) =>
-  v.split(',').map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1) throw new ValidationError(`--${name}: ${JSON.stringify(x)} is not a positive integer`, name);
-    return n;
-  });
+const intList = (name: string, v: string) => v.split(',').map((x) => numberArg(name, x.trim(), { integer: true, min: 1 })!);
 
 /** The flags of `npm run bench:decoding` (scripts/lib/cli.ts parses them; --help is added there). */
 export const BENCH_OPTIONS = {
@@ -57,15 +51,14 @@ export type BenchValues = { problems: string; strategies: string; n: string; see
 export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
   const strategies = values.strategies.split(',').map((s) => s.trim());
   for (const s of strategies) {
-    if (!(STRATEGIES as readonly string[]).includes(s)) throw new ValidationError(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`, 'strategies');
+    if (!(STRATEGIES as readonly string[]).includes(s)) throw new CliError(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`);
   }
   const ns = intList('n', values.n);
   const limit = values.limit === undefined ? undefined : intList('limit', values.limit)[0];
-  const seed = numberFlag('seed', values.seed) ?? 0;
-  const threads = numberFlag('threads', values.threads) ?? defaults.intraOpThreads;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ValidationError(`--threads must be a whole number from 1 to 64, got ${threads}`, 'threads');
+  const seed = numberArg('seed', values.seed, { integer: true, min: 0 }) ?? 0;
+  const threads = numberArg('threads', values.threads, { integer: true, min: 1, max: 64 }) ?? defaults.intraOpThreads;
   if (!(VERIFIERS as readonly string[]).includes(values.verifier)) {
-    throw new ValidationError(`--verifier: unknown verifier "${values.verifier}" (one of ${VERIFIERS.join(', ')})`, 'verifier');
+    throw new CliError(`--verifier: unknown verifier "${values.verifier}" (one of ${VERIFIERS.join(', ')})`);
   }
   const verifier = values.verifier as VerifierName;
   const out = outputDir('bench-decoding', values.out);

@@ -1,7 +1,7 @@
-import { ValidationError } from '../errors/index';
-import type { SolveOptionsInput } from './options';
-import { ANSWER_SELECTIONS, PRM_AGGREGATIONS } from './strategies/beam-search';
-import { SPECS_FIRST_STEPS } from './strategies/specs';
+import type { SolveOptionsInput } from '../../server/decoding/options';
+import { ANSWER_SELECTIONS, PRM_AGGREGATIONS } from '../../server/decoding/strategies/beam-search';
+import { SPECS_FIRST_STEPS } from '../../server/decoding/strategies/specs';
+import { numberArg } from './cli';
 
 /** `node:util` parseArgs specs of the search-option flags that `npm run solve` and `npm run bench:decoding` share. */
 export const SEARCH_FLAGS = {
@@ -25,29 +25,21 @@ export const SEARCH_FLAGS_USAGE = `  --beam-width M --aggregation ${PRM_AGGREGAT
 
 export type SearchFlagValues = { readonly [K in keyof typeof SEARCH_FLAGS]?: string };
 
-/** A numeric flag value; undefined when the flag is absent. */
-export function numberFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new ValidationError(`--${name} must be a number, got ${JSON.stringify(value)}`, name);
-  return n;
-}
-
 /** The search options given on the command line; absent flags are left out so the defaults apply. */
 export function searchOptionsFromFlags(v: SearchFlagValues): Partial<SolveOptionsInput> {
   const options = {
-    beamWidth: numberFlag('beam-width', v['beam-width']),
+    beamWidth: numberArg('beam-width', v['beam-width']),
     // Checked against their allowed values by the options schema, which names them.
     prmAggregation: v.aggregation as SolveOptionsInput['prmAggregation'],
     answerSelection: v['answer-selection'] as SolveOptionsInput['answerSelection'],
-    pruneRatio: numberFlag('prune-ratio', v['prune-ratio']),
+    pruneRatio: numberArg('prune-ratio', v['prune-ratio']),
     firstStep: v['first-step'] as SolveOptionsInput['firstStep'],
-    lambda: numberFlag('lambda', v.lambda),
-    theta: numberFlag('theta', v.theta),
-    tau: numberFlag('tau', v.tau),
-    selectionTemperature: numberFlag('selection-temperature', v['selection-temperature']),
-    temperature: numberFlag('temperature', v.temperature),
-    topP: numberFlag('top-p', v['top-p']),
+    lambda: numberArg('lambda', v.lambda),
+    theta: numberArg('theta', v.theta),
+    tau: numberArg('tau', v.tau),
+    selectionTemperature: numberArg('selection-temperature', v['selection-temperature']),
+    temperature: numberArg('temperature', v.temperature),
+    topP: numberArg('top-p', v['top-p']),
   };
   return Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined));
 }
