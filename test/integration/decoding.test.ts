@@ -3,6 +3,7 @@
  * trained: every check here holds for both). No timing assertions.
  */
 import '../support/register-host-typed-arrays';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -236,9 +237,24 @@ describe('model loading errors', () => {
   it('names a model onnxruntime cannot parse even when the manifest matches', async () => {
     writeFileSync(path.join(dir, 'prm.onnx'), 'not a model');
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    manifest.models.prm.sha256 = require('node:crypto').createHash('sha256').update('not a model').digest('hex');
+    manifest.models.prm.sha256 = createHash('sha256').update('not a model').digest('hex');
     writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
     await expectLoadError('prm.onnx', /onnxruntime/);
+  });
+
+  it('names a vocabulary that is not the one the manifest records (sha256)', async () => {
+    writeFileSync(path.join(dir, 'vocab.json'), readFileSync(path.join(dir, 'vocab.json'), 'utf8') + ' ');
+    await expectLoadError('vocab.json', /sha256 .* does not match models\/manifest\.json/);
+  });
+
+  it('names a vocabulary whose size is not the width of the models\' logits', async () => {
+    const vocab = JSON.parse(readFileSync(path.join(dir, 'vocab.json'), 'utf8'));
+    const bytes = JSON.stringify({ ...vocab, tokens: [...vocab.tokens, '@'] });
+    writeFileSync(path.join(dir, 'vocab.json'), bytes);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    manifest.vocabSha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    await expectLoadError('vocab.json', new RegExp(`it has ${vocab.tokens.length + 1} tokens but \\S*draft\\.onnx predicts ${vocab.tokens.length}`));
   });
 
   it('names a missing manifest', async () => {
