@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDecoder, ModelLoadError, QuestionValidationError, type Decoder } from '../../server/decoding/index';
 import { emptyModelUsage, STRATEGIES } from '../../server/vocabulary';
+import type { RewardModel } from '../../server/decoding/types';
 import { forward, gatherRows, KvBatch, outputAt } from '../../server/decoding/kv-cache';
 import { loadManifest, loadModelSession, type ModelSession } from '../../server/decoding/model-session';
 import { scorePath, scoreSteps } from '../../server/decoding/prm-scoring';
 import { scoreContinuations } from '../../server/decoding/score-continuations';
-import { startState, type ModelContext } from '../../server/decoding/seq-state';
+import { startState, type ModelContext, type SeqState } from '../../server/decoding/seq-state';
 import { generateSteps } from '../../server/decoding/generate-step';
 import { loadTokenizer, type Tokenizer } from '../../server/decoding/tokenizer';
 import { createRng } from '../../server/task/rng';
@@ -260,5 +261,29 @@ describe('model loading errors', () => {
   it('names a missing manifest', async () => {
     unlinkSync(path.join(dir, 'manifest.json'));
     await expectLoadError('manifest.json', /cannot be read/);
+  });
+});
+
+describe('the verifier dependency', () => {
+  it.each([['beam-target'], ['specs']] as const)('%s scores its steps with the verifier it is given, wrapping the shipped PRM', async (strategy) => {
+    let calls = 0;
+    const withVerifier = await createDecoder({
+      modelsDir: MODELS,
+      verifier: (prm): RewardModel<SeqState> => ({
+        start: (prompt) => prm.start(prompt),
+        async scoreSteps(states, steps) {
+          calls++;
+          return (await prm.scoreSteps(states, steps)).map((r) => ({ ...r, score: 0.25 }));
+        },
+        scorePath: async (state, steps) => (await prm.scorePath(state, steps)).map(() => 0.25),
+      }),
+    });
+    try {
+      const r = await withVerifier.solve('12+34', { strategy, n: 4, seed: 1, firstStep: 'target' });
+      expect(calls).toBeGreaterThan(0);
+      expect(r.steps.map((s) => s.prmScore)).toEqual(r.steps.map(() => 0.25));
+    } finally {
+      await withVerifier.close();
+    }
   });
 });
