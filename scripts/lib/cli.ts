@@ -59,6 +59,12 @@ export function numberArg(name: string, raw: unknown, o: { min?: number; max?: n
   return n;
 }
 
+/** A flag value that must be one of `allowed` (`what` names one in the message: "unknown strategy"). */
+export function choiceArg<T extends string>(name: string, what: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new CliError(`--${name}: unknown ${what} "${raw}" (one of ${allowed.join(', ')})`);
+  return raw as T;
+}
+
 /** Where results go: `--out` if given, else a fresh scratch folder (never over committed results). */
 export function outputDir(name: string, out: unknown): string {
   if (typeof out !== 'string' || out === '') return mkdtempSync(join(tmpdir(), `${name.replace(/[^a-z0-9]+/gi, '-')}-`));

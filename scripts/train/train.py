@@ -218,7 +218,8 @@ SLIP_FIXTURE = "target-slips-validation.jsonl"
 
 def write_slip_fixture(path, device):
     """The target's own slips on the validation problems' canonical solutions, as the pairs the
-    shipped-PRM test scores (npm run models:train -- --stage slip-fixture --out test/fixtures)."""
+    shipped-PRM test scores (/usr/bin/python3 scripts/train/train.py --stage slip-fixture --out test/fixtures;
+    not through npm run models:train, which verifies ONNX files in --out)."""
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
     problems = [dict(p, text=t) for p, t in zip(validation, canonical_texts(validation))]
     pairs = prm.slip_pairs(prm.target_slips(load_lm("target", device), problems), problems)

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { searchOptionsFromFlags, SEARCH_FLAGS, SEARCH_FLAGS_USAGE, type SearchFlagValues } from '../../lib/search-flags';
 import { createDecoder } from '../../../server/decoding/decoder';
-import { STRATEGIES, type Strategy } from '../../../server/vocabulary';
+import { STRATEGIES } from '../../../server/vocabulary';
 import { benchConfigs, configKey, runBenchmark, type BenchRecord } from './bench-runner';
 import { loadProblems } from './load-problems';
 import { accuracyLatencyChart, markdownReport, missOriginsMarkdown, pairedComparisons, pairedMarkdown, runningAccuracy, specsMissOrigins, summarize, textTable } from './report';
-import { CliError, numberArg, outputDir } from '../../lib/cli';
+import { choiceArg, numberArg, outputDir } from '../../lib/cli';
 import { formatDuration } from './stats';
-import { VERIFIERS, verifierFor, type VerifierName } from './reference-verifier';
+import { VERIFIERS, verifierFor } from './reference-verifier';
 
 /** Usage after `npm run bench:decoding --`. */
 export const BENCH_USAGE = `[options]
@@ -49,22 +49,16 @@ export const BENCH_OPTIONS = {
 export type BenchValues = { problems: string; strategies: string; n: string; seed: string; verifier: string; limit?: string; out?: string; threads?: string; models?: string } & SearchFlagValues;
 
 export async function runBenchCommand(values: BenchValues, io: BenchIo, defaults: { modelsDir: string; intraOpThreads: number }): Promise<void> {
-  const strategies = values.strategies.split(',').map((s) => s.trim());
-  for (const s of strategies) {
-    if (!(STRATEGIES as readonly string[]).includes(s)) throw new CliError(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`);
-  }
+  const strategies = values.strategies.split(',').map((s) => choiceArg('strategies', 'strategy', s.trim(), STRATEGIES));
   const ns = intList('n', values.n);
   const limit = values.limit === undefined ? undefined : intList('limit', values.limit)[0];
   const seed = numberArg('seed', values.seed, { integer: true, min: 0 }) ?? 0;
   const threads = numberArg('threads', values.threads, { integer: true, min: 1, max: 64 }) ?? defaults.intraOpThreads;
-  if (!(VERIFIERS as readonly string[]).includes(values.verifier)) {
-    throw new CliError(`--verifier: unknown verifier "${values.verifier}" (one of ${VERIFIERS.join(', ')})`);
-  }
-  const verifier = values.verifier as VerifierName;
+  const verifier = choiceArg('verifier', 'verifier', values.verifier, VERIFIERS);
   const out = outputDir('bench-decoding', values.out);
   const options = searchOptionsFromFlags(values);
   const problems = await loadProblems(values.problems, limit);
-  const configs = benchConfigs(strategies as Strategy[], ns);
+  const configs = benchConfigs(strategies, ns);
   const decoder = await createDecoder({ modelsDir: values.models ?? defaults.modelsDir, intraOpThreads: threads, verifier: verifierFor(verifier) });
   const args = { problems: values.problems, strategies, n: ns, limit: limit ?? null, seed, threads, verifier, options };
   try {
