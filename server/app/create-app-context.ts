@@ -92,6 +92,12 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
 
     const decode = await createDecodeSide({ config, role, core, telemetry, logger, clock, decoder: options.decoder, warmUp: options.warmUp });
     const { decoder, process, worker, abandoned } = decode;
+    // The API and the worker probe the same things; only whose queue connection differs.
+    const readinessChecks = (queuePing: () => Promise<unknown>): Record<string, () => Promise<unknown>> => {
+      const checks: Record<string, () => Promise<unknown>> = { database: () => core.experimentsRepo.ping(), queue: queuePing };
+      if (decoder?.check) checks.models = () => decoder.check!();
+      return checks;
+    };
 
     let queue: DecodeQueue | undefined;
     let app: Express | undefined;
@@ -142,11 +148,6 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
       // The gate evaluator runs beside the API (a BullMQ job scheduler with Redis, a timer without).
       await core.rollout.startGate();
 
-      const readinessChecks: Record<string, () => Promise<unknown>> = {
-        database: () => core.experimentsRepo.ping(),
-        queue: () => queue!.ping(),
-      };
-      if (decoder?.check) readinessChecks.models = () => decoder!.check!();
       app = createHttpApp({
         logger,
         clock,
@@ -160,18 +161,16 @@ export async function createAppContext(config: AppConfig, options: AppContextOpt
         contextTokens: readModelContext(config.decoding.modelsDir),
         ratePerKeyPerSecond: config.queue.ratePerKeyPerSecond,
         recordFeedback: telemetry.recordFeedback,
-        ops: { features: () => features.current(), featuresClientKey: config.featuresClientKey, metrics: () => metrics.render(), readinessChecks },
+        ops: { features: () => features.current(), featuresClientKey: config.featuresClientKey, metrics: () => metrics.render(), readinessChecks: readinessChecks(() => queue!.ping()) },
         extraRouters: options.extraRouters,
       });
     }
 
     if (role === 'worker') {
       // The worker's own probes and metrics (its writer and spool live here, not in the API).
-      const checks: Record<string, () => Promise<unknown>> = { database: () => core.experimentsRepo.ping(), queue: () => worker!.ping() };
-      if (decoder?.check) checks.models = () => decoder!.check!();
       app = express();
       app.disable('x-powered-by');
-      app.use(createOpsRouter({ metrics: () => metrics.render(), readinessChecks: checks, logger }));
+      app.use(createOpsRouter({ metrics: () => metrics.render(), readinessChecks: readinessChecks(() => worker!.ping()), logger }));
     }
 
     let server: Server | undefined;
