@@ -4,15 +4,18 @@ vocab.json and manifest.json. One command runs the shipped recipe:
   /usr/bin/python3 scripts/train/train.py --out models [--minutes M] [--device cpu|cuda]
 
 The recipe is written in tokens (RECIPE below), so it means the same on any
-machine; --minutes caps the wall clock of the whole run and scales every stage's
-cap in proportion (the learning-rate schedule follows whichever budget ends first,
-and the manifest records which one did).
+machine, and by default nothing else shapes it: a rerun on the same kind of machine
+and thread counts gives the same weights. --minutes M fits the run into M minutes
+instead: every stage gets a share of them, its learning-rate schedule follows
+whichever budget ends first (then the clock shapes it and reruns differ), and the
+manifest records which one did.
 
 On a 2-core CPU two single-threaded processes run side by side (two OpenMP
 threads in one process stall each other on a shared 2-core machine):
 
   core 1: target LM ─────────────────────────────────────┐→ sample target ─┐
   core 2: draft LM → sample draft ─────────────────────────────────────────┴→ PRM (from the target)
+                                                                               → PRM on the target's slips
 
 On CUDA the stages run one after another on the GPU.
 
@@ -22,6 +25,7 @@ later run can continue from them (--init-from).
 """
 import argparse
 import json
+import math
 import os
 import random
 import subprocess
@@ -48,7 +52,15 @@ from evaluate import greedy_accuracy  # noqa: E402
 from export import export_onnx, sha256  # noqa: E402
 import train_prm as prm  # noqa: E402
 
-# The shipped recipe. Budgets are tokens seen (padded batch tokens); cap = share of --minutes.
+# The PRM trains in two schedules, each a stage: from the target on the samples' step labels,
+# hard negatives and canonical solutions; then from those weights, at half the rate, with the
+# target's own slips on 15,000 canonical solutions added (train_prm.target_slips): the
+# confident near misses that a verifier built on the target's network misses most.
+PRM_PHASES = {
+    "prm": dict(lr=1e-4, budget_tokens=14_000_000, cap_share=0.15, slip_problems=0, checkpoint="prm-base.pt"),
+    "prm-slips": dict(lr=5e-5, budget_tokens=6_020_000, cap_share=0.07, slip_problems=15_000, checkpoint="prm.pt"),
+}
+# The shipped recipe. Budgets are tokens seen (padded batch tokens); cap_share = a stage's share of --minutes.
 RECIPE = {
     "draft": dict(kind="lm", d_model=64, n_layers=2, n_heads=4, lr=3e-3, seed=11, tokens_per_batch=2048,
                   budget_tokens=40_000_000, cap_share=0.25),
@@ -57,10 +69,9 @@ RECIPE = {
     # Fine-tuned from the target: a gentle rate for the body it inherits, 30x for the new
     # head and surprisal weights (fast_scale); its language model keeps learning on the
     # right steps beside the step loss (lm_weight), so it can out-add the target it checks.
-    "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, lr=1e-4, seed=13, tokens_per_batch=2048,
-                budget_tokens=14_000_000, cap_share=0.15, init_from="target", fast_scale=30.0, lm_weight=1.0),
+    "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, seed=13, tokens_per_batch=2048,
+                init_from="target", fast_scale=30.0, lm_weight=1.0, phases=PRM_PHASES),
 }
-DEFAULT_MINUTES = 330.0
 LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
 LM_DATA_SEED, DRILL_SEED, PRM_DATA_SEED = 1001, 1008, 2002
 EVAL_PROBLEMS = 200
@@ -82,6 +93,11 @@ def resolve_device(name):
     return torch.device(name)
 
 
+def stage_seconds(cfg, args):
+    """A stage's wall-clock cap: its share of --minutes, none without it."""
+    return cfg["cap_share"] * args.minutes * 60 if args.minutes else math.inf
+
+
 def build_model(name):
     cfg = RECIPE[name]
     torch.manual_seed(cfg["seed"])
@@ -101,12 +117,13 @@ def lm_data():
 
 
 def describe(name, model, cfg, stats, device):
-    """The manifest's record of a trained model (its learning rate is the one it ran with: --lr overrides the recipe's)."""
+    """The manifest's record of a trained model (learning rate and token budget as it ran: --lr and
+    --budget-scale override the recipe's)."""
     return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
             "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
             "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"],
             "learningRate": stats["lr"], "tokensPerBatch": cfg["tokens_per_batch"],
-            "budgetTokens": cfg["budget_tokens"], "trainTokens": stats["tokens"], "trainSteps": stats["steps"],
+            "budgetTokens": stats["budgetTokens"], "trainTokens": stats["tokens"], "trainSteps": stats["steps"],
             "trainSeconds": round(stats["seconds"], 1), "stoppedBy": stats["stoppedBy"],
             "finalTrainLoss": round(stats["loss"], 5), "device": str(device), "learningCurve": stats["curve"]}
 
@@ -119,13 +136,13 @@ def stage_lm(name, args, device):
     continued = continue_from(model, args.init_from, name, device)
     budget = int(cfg["budget_tokens"] * args.budget_scale)
     log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, {len(problems)} problems "
-        f"+ {len(drills)} drills, budget {budget} tokens or {cfg['cap_share'] * args.minutes:.0f} min, on {device}")
+        f"+ {len(drills)} drills, budget {budget} tokens or {stage_seconds(cfg, args) / 60:.0f} min, on {device}")
     sampler = MixtureSampler({"problems": problems, "drills": drills},
                              lambda p: {"drills": drill_weight(p), "problems": 1 - drill_weight(p)},
                              cfg["tokens_per_batch"], cfg["seed"], collate_lm)
     stats = train_budgeted(
         model, name, sampler, lambda m, b: lm_loss(m, b, device), budget_tokens=budget,
-        max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device,
+        max_seconds=stage_seconds(cfg, args), lr=args.lr or cfg["lr"], device=device,
         seed=cfg["seed"], checkpoint_path=work_path(f"{name}-resume.pt"), resume=args.resume,
         evaluate=lambda m: {"greedyAccuracy": greedy_accuracy(m, validation[:EVAL_PROBLEMS])[0]})
     finish_lm(name, model, cfg, stats, device, validation, args.out, continued)
@@ -169,36 +186,52 @@ def load_lm(name, device):
     return model.to(device).eval()
 
 
-def stage_prm(args, device):
-    cfg = RECIPE["prm"]
-    examples, sources = prm.prm_training_set(work_path, PRM_DATA_SEED, lambda: load_lm("target", device))
+def stage_prm(stage, args, device):
+    """--stage prm: the PRM from the target (or --init-from), kept as models/checkpoints/prm-base.pt.
+    --stage prm-slips: those weights (or --init-from) continued with the target's slips added;
+    the shipped PRM, exported with the search metrics and the manifest's record."""
+    cfg = {**RECIPE["prm"], **PRM_PHASES[stage]}
+    examples, sources = prm.prm_training_set(work_path, PRM_DATA_SEED, lambda: load_lm("target", device),
+                                             cfg["slip_problems"])
     train_ex, held_ex = prm.split_held_out(examples, cfg["seed"])
     ys = [y for ex in train_ex for y in ex[2]]
     pos_rate = sum(ys) / max(1, len(ys))
     pos_weight = (1 - pos_rate) / max(1e-6, pos_rate)
-    log(f"[prm] {len(train_ex)} train / {len(held_ex)} held-out solutions {sources}, {len(ys)} labelled steps, "
+    log(f"[{stage}] {len(train_ex)} train / {len(held_ex)} held-out solutions {sources}, {len(ys)} labelled steps, "
         f"positive rate {pos_rate:.3f}")
     model = initial_prm(device)
-    continued = continue_from(model, args.init_from, "prm", device)
-    validation = prm_metric_problems()
+    first = None
+    if stage == "prm":
+        continued = continue_from(model, args.init_from, "prm", device)
+    else:
+        base = args.init_from or os.path.join(CHECKPOINTS, PRM_PHASES["prm"]["checkpoint"])
+        model.load_state_dict(torch.load(base, map_location=device))
+        if os.path.exists(work_path("prm-base.json")):
+            with open(work_path("prm-base.json")) as f:
+                first = json.load(f)
+        continued = {"checkpoint": os.path.relpath(os.path.abspath(base), REPO),
+                     "trainTokens": first["trainTokens"] if first else None}
     stats = train_budgeted(
-        model, "prm", prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
+        model, stage, prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
         prm.prm_loss_fn(pos_weight, device, cfg["lm_weight"]), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
-        max_seconds=cfg["cap_share"] * args.minutes * 60, lr=args.lr or cfg["lr"], device=device, seed=cfg["seed"],
-        warmup=0.05, checkpoint_path=work_path("prm-resume.pt"), resume=args.resume, eval_points=3,
+        max_seconds=stage_seconds(cfg, args), lr=args.lr or cfg["lr"], device=device, seed=cfg["seed"],
+        warmup=0.05, checkpoint_path=work_path(f"{stage}-resume.pt"), resume=args.resume, eval_points=3,
         evaluate=lambda m: prm.pooled_metrics(m, held_ex[:1000]),
         fast=prm.FAST_PARAMETERS, fast_scale=cfg["fast_scale"])
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, "prm.pt"))
-    # Exported before the (long) search metrics, so the ONNX file is usable while they run.
-    sha = export_onnx(model, os.path.join(args.out, "prm.onnx"))
-    lms = {name: load_lm(name, device) for name in ("draft", "target")}
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, cfg["checkpoint"]))
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
-    at_init = search_metrics_at_init(device)
-    info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate, "trainingSolutions": sources,
-                 "samplingTemperatures": prm.SAMPLING_TEMPERATURES,
-                 "search": prm.search_metrics(model, lms, validation, cfg["seed"]), "searchAtInit": at_init})
-    info["sha256"] = sha
+    info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate,
+                 "trainingSolutions": sources, "samplingTemperatures": prm.SAMPLING_TEMPERATURES})
+    if stage == "prm":
+        with open(work_path("prm-base.json"), "w") as f:
+            json.dump(info, f, indent=2)
+        return
+    # Exported before the (long) search metrics, so the ONNX file is usable while they run.
+    info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
+    lms = {name: load_lm(name, device) for name in ("draft", "target")}
+    info.update({"search": prm.search_metrics(model, lms, prm_metric_problems(), cfg["seed"]),
+                 "searchAtInit": search_metrics_at_init(device), "firstPhase": first})
     with open(work_path("prm.json"), "w") as f:
         json.dump(info, f, indent=2)
 
@@ -291,10 +324,11 @@ def write_manifest(args, out):
     log(f"wrote {os.path.join(out, 'manifest.json')}")
 
 
-def run_stage(stage, args, threads):
+def run_stage(stage, args):
     cmd = [sys.executable, "-u", os.path.abspath(__file__), "--stage", stage, "--out", args.out,
-           "--minutes", str(args.minutes), "--device", args.device, "--threads", str(threads),
-           "--budget-scale", str(args.budget_scale)]
+           "--device", args.device, "--threads", str(args.threads), "--budget-scale", str(args.budget_scale)]
+    if args.minutes:
+        cmd += ["--minutes", str(args.minutes)]
     if args.resume:
         cmd.append("--resume")
     return subprocess.Popen(cmd)
@@ -317,25 +351,30 @@ def prepare_data(out):
 
 def orchestrate(args):
     prepare_data(args.out)
+    # Every stage on --threads (default one) even when it runs alone: the thread count orders a
+    # float sum, so it is part of what makes the weights, and one thread trained the PRM faster
+    # here than two (6.4k vs 3.4k tokens/s).
     if args.device == "cuda":
-        for stage in ("target", "draft", "sample-draft", "sample-target", "prm"):
-            wait_ok(run_stage(stage, args, 1), stage)
+        for stage in ("target", "draft", "sample-draft", "sample-target", "prm", "prm-slips"):
+            wait_ok(run_stage(stage, args), stage)
     else:
-        target = run_stage("target", args, 1)
-        draft = run_stage("draft", args, 1)
+        target = run_stage("target", args)
+        draft = run_stage("draft", args)
         wait_ok(draft, "draft training")
-        sample_draft = run_stage("sample-draft", args, 1)
+        sample_draft = run_stage("sample-draft", args)
         wait_ok(target, "target training")
         wait_ok(sample_draft, "draft sampling")
-        wait_ok(run_stage("sample-target", args, 2), "target sampling")
-        wait_ok(run_stage("prm", args, 2), "PRM training")
+        wait_ok(run_stage("sample-target", args), "target sampling")
+        wait_ok(run_stage("prm", args), "PRM training")
+        wait_ok(run_stage("prm-slips", args), "PRM training on the target's slips")
     write_manifest(args, args.out)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="models")
-    ap.add_argument("--minutes", type=float, default=DEFAULT_MINUTES, help="wall-clock cap of the whole run")
+    ap.add_argument("--minutes", type=float, default=None,
+                    help="fit the run into this many minutes (default: the token budgets alone)")
     ap.add_argument("--budget-scale", type=float, default=1.0, help="multiplies every stage's token budget")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--threads", type=int, default=1)
@@ -343,13 +382,13 @@ def main():
     ap.add_argument("--init-from", default=None, help="start a stage from these weights, e.g. models/checkpoints/prm.pt (a fresh schedule)")
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
     ap.add_argument("--stage", default="all",
-                    choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "prm-metrics",
-                             "slip-fixture", "manifest"])
+                    choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "prm-slips",
+                             "prm-metrics", "slip-fixture", "manifest"])
     args = ap.parse_args()
-    if args.minutes <= 0 or args.budget_scale <= 0 or args.threads < 1:
+    if (args.minutes is not None and args.minutes <= 0) or args.budget_scale <= 0 or args.threads < 1:
         ap.error("--minutes, --budget-scale and --threads must be positive")
-    if args.init_from and args.stage not in ("draft", "target", "prm", "prm-metrics"):
-        ap.error("--init-from loads one model's weights: use it with --stage draft, target, prm or prm-metrics")
+    if args.init_from and args.stage not in ("draft", "target", "prm", "prm-slips", "prm-metrics"):
+        ap.error("--init-from loads one model's weights: use it with --stage draft, target, prm, prm-slips or prm-metrics")
     if args.stage == "prm-metrics" and not args.init_from:
         ap.error("--stage prm-metrics measures a PRM checkpoint: pass it with --init-from")
     if args.init_from and not os.path.isfile(args.init_from):
@@ -362,7 +401,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(WORK, exist_ok=True)
     if args.stage == "all":
-        log(f"recipe with a {args.minutes:.0f}-minute cap on {device} -> {args.out} (work folder {WORK})")
+        cap = f"a {args.minutes:.0f}-minute cap" if args.minutes else "its token budgets"
+        log(f"recipe with {cap} on {device} -> {args.out} (work folder {WORK})")
         orchestrate(args)
         log(f"all done in {(time.time() - t_start) / 60:.1f} min")
     elif args.stage == "data":
@@ -379,7 +419,7 @@ def main():
         name = args.stage[len("sample-"):]
         prm.stage_sample(name, args, device, work_path, load_lm, PRM_DATA_SEED + (0 if name == "draft" else 1))
     else:
-        stage_prm(args, device)
+        stage_prm(args.stage, args, device)
 
 
 if __name__ == "__main__":

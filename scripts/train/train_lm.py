@@ -43,7 +43,7 @@ def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_secon
 
     next_batch(progress) -> batch (tensors on the CPU); loss_fn(model, batch) -> (loss, n_tokens);
     evaluate(model) -> dict, run at eval_points evenly spaced progress marks and at the end.
-    Returns {"steps", "tokens", "seconds", "loss", "stoppedBy", "curve", "lr"}.
+    Returns {"steps", "tokens", "seconds", "loss", "stoppedBy", "curve", "lr", "budgetTokens"}.
     """
     torch.manual_seed(seed)
     model.to(device).train()
@@ -122,7 +122,7 @@ def train_budgeted(model, name, next_batch, loss_fn, *, budget_tokens, max_secon
     print(f"[{name}] done ({stopped_by}): {state['step']} steps, {state['tokens']} tokens, "
           f"{fmt_minutes(state['seconds'])}, final loss {state['ema']:.4f}", flush=True)
     return {"steps": state["step"], "tokens": state["tokens"], "seconds": state["seconds"], "loss": state["ema"],
-            "stoppedBy": stopped_by, "curve": state["curve"], "lr": lr}
+            "stoppedBy": stopped_by, "curve": state["curve"], "lr": lr, "budgetTokens": budget_tokens}
 
 
 def lm_loss(model, batch, device):

@@ -6,8 +6,8 @@ of the expression before it, and every step before it was right):
   - hard negatives: canonical prefixes ending in a near-miss step (a digit of the
     computed number changed, the wrong operation, a copy error, a skipped or
     reordered operation), from scripts/train/hard-negatives.ts;
-  - the target's own slips: canonical solutions with one digit swapped for the wrong digit
-    the target itself gives a high probability at that point (see target_slips);
+  - in the second phase, the target's own slips: canonical solutions with one digit swapped
+    for the wrong digit the target itself gives a high probability at that point (see target_slips);
   - canonical solutions (clean positives).
 The PRM starts from the trained target (same body, a scalar head): checking
 "1880+47 = 1927" takes the arithmetic the target already has.
@@ -36,9 +36,7 @@ SAMPLES_PER_MODEL = {"draft": 20_000, "target": 8_000}
 SAMPLING_TEMPERATURES = [0.7, 1.0]
 HARD_NEGATIVES = 40_000
 CANONICAL = 15_000
-# Canonical solutions read by the target for its slips, and how likely (at temperature 1) a
-# wrong digit must be to count as one.
-SLIP_PROBLEMS = 15_000
+# How likely (at temperature 1) a wrong digit must be to count as one of the target's slips.
 SLIP_MIN_PROB = 0.01
 METRIC_PROBLEMS = 300
 CANDIDATES = 8
@@ -224,7 +222,8 @@ def cached_jsonl(path, make):
     return load_jsonl(path)
 
 
-def prm_training_set(work_path, seed, load_target):
+def prm_training_set(work_path, seed, load_target, slip_problems):
+    """The labelled solutions, with the target's slips on slip_problems canonical solutions (0: none)."""
     held = held_out_questions()
     problems = {r["id"]: r for r in load_jsonl(work_path("prm-problems.jsonl")) if r["question"] not in held}
     examples, sources = [], {}
@@ -244,8 +243,10 @@ def prm_training_set(work_path, seed, load_target):
         if r["question"] not in held:
             add(r, r["text"], False, "hard-negative")
     unused = [p for pid, p in problems.items() if pid not in used]
-    for r in cached_jsonl(work_path("prm-target-slips.jsonl"), lambda: target_slips(load_target(), unused[:SLIP_PROBLEMS])):
-        add(r, r["text"], False, "target-slip")
+    if slip_problems:
+        for r in cached_jsonl(work_path(f"prm-target-slips-{slip_problems}.jsonl"),
+                              lambda: target_slips(load_target(), unused[:slip_problems])):
+            add(r, r["text"], False, "target-slip")
     for p in unused[:CANONICAL]:
         add(p, p["text"][len(prompt_text(p["question"])):], True, "canonical")
     return examples, sources

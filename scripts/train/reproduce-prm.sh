@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Reruns the recipe's data and sampling stages from the committed draft and target, then the
+# PRM's second stage from the committed first-stage weights, and checks that it gives the
+# shipped models/checkpoints/prm.pt bit for bit (about 40 minutes on 2 cores).
+#   npm run models:reproduce-prm [-- --keep DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3
+DIR=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) DIR="${2:?--keep needs a folder}"; shift 2 ;;
+    *) echo "unknown argument $1 (usage: npm run models:reproduce-prm [-- --keep DIR])" >&2; exit 2 ;;
+  esac
+done
+bash scripts/train/install-deps.sh
+bash scripts/ensure-deps.sh
+if [ -z "$DIR" ]; then DIR=$(mktemp -d); trap 'rm -rf "$DIR"' EXIT; fi
+mkdir -p "$DIR/work" "$DIR/checkpoints" "$DIR/out"
+cp models/checkpoints/draft.pt models/checkpoints/target.pt "$DIR/checkpoints/"
+export SPECS_TRAIN_WORK="$DIR/work" SPECS_TRAIN_CHECKPOINTS="$DIR/checkpoints"
+stage() { "$PY" -u scripts/train/train.py --out "$DIR/out" --stage "$@"; }
+
+echo "== data, then the draft's and the target's samples side by side (one thread each), in $DIR"
+stage data
+stage sample-draft & draft=$!
+stage sample-target & target=$!
+wait "$draft"; wait "$target"
+echo "== the PRM's second stage from models/checkpoints/prm-base.pt"
+stage prm-slips --init-from models/checkpoints/prm-base.pt
+
+want=$(sha256sum < models/checkpoints/prm.pt | cut -d' ' -f1)
+got=$(sha256sum < "$DIR/checkpoints/prm.pt" | cut -d' ' -f1)
+if [ "$got" = "$want" ]; then
+  echo "reproduced: $DIR/checkpoints/prm.pt is models/checkpoints/prm.pt bit for bit (sha256 $got)"
+else
+  echo "NOT reproduced: sha256 $got, shipped $want" >&2
+  exit 1
+fi
