@@ -70,7 +70,7 @@ RECIPE = {
     # head and surprisal weights (fast_scale); its language model keeps learning on the
     # right steps beside the step loss (lm_weight), so it can out-add the target it checks.
     "prm": dict(kind="prm", d_model=128, n_layers=6, n_heads=4, seed=13, tokens_per_batch=2048,
-                init_from="target", fast_scale=30.0, lm_weight=1.0, phases=PRM_PHASES),
+                init_from="target", fast_scale=30.0, lm_weight=1.0),  # trained in PRM_PHASES
 }
 LM_PROBLEMS, LM_DRILLS = 600_000, 300_000
 LM_DATA_SEED, DRILL_SEED, PRM_DATA_SEED = 1001, 1008, 2002
