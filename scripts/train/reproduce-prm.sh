@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reruns the recipe's data and sampling stages from the committed draft and target, then the
 # PRM's second stage from the committed first-stage weights, and checks that it gives the
-# shipped models/checkpoints/prm.pt bit for bit (about 40 minutes on 2 cores).
+# shipped models/checkpoints/prm.pt bit for bit (about 50 minutes on 2 cores, search metrics included).
 #   npm run models:reproduce-prm [-- --keep DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
