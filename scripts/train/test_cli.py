@@ -52,6 +52,14 @@ class InitFromTest(unittest.TestCase):
         self.assertEqual(record["trainTokens"], earlier + shipped["trainTokens"])
         self.assertIsNone(train.continue_from(fresh, None, "draft", torch.device("cpu")))
 
+    def test_the_prm_first_stage_checkpoint_counts_its_own_tokens(self):
+        path = os.path.join(train.REPO, "models", "checkpoints", train.PRM_PHASES["prm"]["checkpoint"])
+        record = train.continue_from(train.prm.new_prm(train.RECIPE["prm"]), path, "prm", torch.device("cpu"))
+        with open(os.path.join(train.REPO, "models", "manifest.json")) as f:
+            first = json.load(f)["models"]["prm"]["firstPhase"]
+        self.assertEqual(record["trainTokens"], first["trainTokens"])
+        self.assertLess(record["trainTokens"], train.PRM_PHASES["prm"]["budget_tokens"] + train.PRM_PHASES["prm-slips"]["budget_tokens"])
+
 
 if __name__ == "__main__":
     unittest.main()

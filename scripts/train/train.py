@@ -160,6 +160,9 @@ def continue_from(model, path, name, device):
     if os.path.exists(manifest):
         with open(manifest) as f:
             before = json.load(f)["models"].get(name, {})
+    if before and name == "prm" and os.path.basename(path) == PRM_PHASES["prm"]["checkpoint"]:
+        # The PRM's first-stage weights have their own record inside the shipped PRM's.
+        before = before.get("firstPhase")
     earlier = ((before.get("continuedFrom") or {}).get("trainTokens") or 0) if before else 0
     return {"checkpoint": os.path.relpath(os.path.abspath(path), REPO),
             "trainTokens": earlier + before["trainTokens"] if before else None}
@@ -204,13 +207,12 @@ def stage_prm(stage, args, device):
     if stage == "prm":
         continued = continue_from(model, args.init_from, "prm", device)
     else:
-        base = args.init_from or os.path.join(CHECKPOINTS, PRM_PHASES["prm"]["checkpoint"])
-        model.load_state_dict(torch.load(base, map_location=device))
-        if os.path.exists(work_path("prm-base.json")):
+        continued = continue_from(model, args.init_from or os.path.join(CHECKPOINTS, PRM_PHASES["prm"]["checkpoint"]),
+                                  "prm", device)
+        if os.path.exists(work_path("prm-base.json")):  # this run's own first stage
             with open(work_path("prm-base.json")) as f:
                 first = json.load(f)
-        continued = {"checkpoint": os.path.relpath(os.path.abspath(base), REPO),
-                     "trainTokens": first["trainTokens"] if first else None}
+            continued["trainTokens"] = first["trainTokens"]
     stats = train_budgeted(
         model, stage, prm.prm_batches(train_ex, cfg["tokens_per_batch"], cfg["seed"]),
         prm.prm_loss_fn(pos_weight, device, cfg["lm_weight"]), budget_tokens=int(cfg["budget_tokens"] * args.budget_scale),
