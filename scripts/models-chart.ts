@@ -2,7 +2,8 @@
  * npm run models:chart -- [--manifest models/manifest.json] [--out DIR]
  * The shipped models' learning curves from their manifest: greedy accuracy on the first
  * validation problems against training tokens (draft and target), and the PRM's held-out
- * metrics against its tokens. Writes DIR/learning-curves.svg and DIR/prm-curve.svg
+ * metrics against its tokens, both stages (the second drawn from where the first ended).
+ * Writes DIR/learning-curves.svg and DIR/prm-curve.svg
  * (DIR: a scratch folder unless --out is given).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,12 +24,23 @@ const spec = {
 const TARGET_BAR = 0.8;
 
 const curvePoint = z.object({ tokens: z.number() }).catchall(z.unknown());
+const learningCurve = z.array(curvePoint).optional();
 const manifestSchema = z.object({
-  models: z.record(z.string(), z.object({ learningCurve: z.array(curvePoint).optional() }).passthrough()),
+  models: z.record(
+    z.string(),
+    z
+      .object({
+        learningCurve,
+        // A model continued from committed weights: the tokens those had seen, and (the PRM) their own record.
+        continuedFrom: z.object({ trainTokens: z.number().nullable() }).nullable().optional(),
+        firstPhase: z.object({ learningCurve }).nullable().optional(),
+      })
+      .passthrough(),
+  ),
 });
 
-const metricPoints = (curve: z.infer<typeof curvePoint>[], metric: string) =>
-  curve.flatMap((p) => (typeof p[metric] === 'number' ? [{ x: p.tokens / 1e6, y: p[metric] as number }] : []));
+const metricPoints = (curve: z.infer<typeof curvePoint>[], metric: string, tokensBefore = 0) =>
+  curve.flatMap((p) => (typeof p[metric] === 'number' ? [{ x: (tokensBefore + p.tokens) / 1e6, y: p[metric] as number }] : []));
 
 runCli(spec.name, () => {
   const { values } = parseCli(spec);
@@ -55,7 +67,14 @@ runCli(spec.name, () => {
       referenceLines: [{ y: TARGET_BAR, label: 'target bar 80 %' }],
     })}\n`,
   );
-  const prmSeries = [{ name: 'PRM step AUC, held-out solutions', points: metricPoints(curve('prm'), 'pooledStepAuc') }].filter((s) => s.points.length > 0);
+  const prm = parsed.data.models.prm;
+  const prmSeries = [
+    { name: 'PRM step AUC, first stage', points: metricPoints(prm?.firstPhase?.learningCurve ?? [], 'pooledStepAuc') },
+    {
+      name: prm?.firstPhase ? "PRM step AUC, second stage (+ the target's slips)" : 'PRM step AUC, held-out solutions',
+      points: metricPoints(curve('prm'), 'pooledStepAuc', prm?.continuedFrom?.trainTokens ?? 0),
+    },
+  ].filter((s) => s.points.length > 0);
   if (prmSeries.length > 0) {
     writeFileSync(
       join(dir, 'prm-curve.svg'),
