@@ -9,6 +9,7 @@ export const SEARCH_FLAGS = {
   aggregation: { type: 'string' },
   'answer-selection': { type: 'string' },
   'prune-ratio': { type: 'string' },
+  'likelihood-weight': { type: 'string' },
   'first-step': { type: 'string' },
   lambda: { type: 'string' },
   theta: { type: 'string' },
@@ -19,7 +20,7 @@ export const SEARCH_FLAGS = {
 } as const;
 
 /** Usage lines of SEARCH_FLAGS, for the CLIs' --help (allowed values from the option enums). */
-export const SEARCH_FLAGS_USAGE = `  --beam-width M --aggregation ${PRM_AGGREGATIONS.join('|')} --answer-selection ${ANSWER_SELECTIONS.join('|')} --prune-ratio R   beam search (default: the tuned ones)
+export const SEARCH_FLAGS_USAGE = `  --beam-width M --aggregation ${PRM_AGGREGATIONS.join('|')} --answer-selection ${ANSWER_SELECTIONS.join('|')} --prune-ratio R --likelihood-weight B   beam search (default: the tuned ones)
   --first-step ${SPECS_FIRST_STEPS.join('|')} --lambda L --theta X --tau X --selection-temperature T   SPECS (default: the tuned ones)
   --temperature X --top-p P`;
 
@@ -33,6 +34,7 @@ export function searchOptionsFromFlags(v: SearchFlagValues): Partial<SolveOption
     prmAggregation: v.aggregation as SolveOptionsInput['prmAggregation'],
     answerSelection: v['answer-selection'] as SolveOptionsInput['answerSelection'],
     pruneRatio: numberArg('prune-ratio', v['prune-ratio']),
+    likelihoodWeight: numberArg('likelihood-weight', v['likelihood-weight']),
     firstStep: v['first-step'] as SolveOptionsInput['firstStep'],
     lambda: numberArg('lambda', v.lambda),
     theta: numberArg('theta', v.theta),

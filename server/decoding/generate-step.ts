@@ -1,5 +1,5 @@
 import { forward, gatherRows, outputAt, type KvBatch } from './kv-cache';
-import { sampleTokenWithLogprob } from './sampling';
+import { sampleTokenWithLogprob, tokenLogprob } from './sampling';
 import { encodeSharedPrefixes, promptPart, type ModelContext, type SeqState } from './seq-state';
 import type { Rng, SampledStep, SampleOptions } from './types';
 
@@ -21,6 +21,7 @@ export async function generateSteps(ctx: ModelContext, input: readonly SeqState[
   let promptFeed = states.map((s) => promptPart(s, s.pending.length));
   const generated: number[][] = states.map(() => []);
   const logprobs: number[][] = states.map(() => []);
+  const modelLogprobs: number[][] = states.map(() => []);
   const done = new Array<boolean>(rows).fill(false);
   const truncated = new Array<boolean>(rows).fill(false);
   const masked = new Float32Array(tokenizer.vocabSize);
@@ -50,6 +51,7 @@ export async function generateSteps(ctx: ModelContext, input: readonly SeqState[
       const { token, logprob } = sampleTokenWithLogprob(masked, options, rng);
       generated[r]!.push(token);
       logprobs[r]!.push(logprob);
+      modelLogprobs[r]!.push(options.temperature === 1 && options.topP >= 1 ? logprob : tokenLogprob(masked, token));
       if (token === tokenizer.newline || token === tokenizer.eos) done[r] = true;
       else if (generated[r]!.length >= options.maxTokens || pos[r]! + 2 >= session.maxPositions) {
         done[r] = true;
@@ -71,6 +73,7 @@ export async function generateSteps(ctx: ModelContext, input: readonly SeqState[
       eos,
       truncated: truncated[r]!,
       tokenLogprobs: logprobs[r]!,
+      modelLogprobs: modelLogprobs[r]!,
       state: {
         kv: { batch, row: r },
         pos: pos[r]!,

@@ -21,6 +21,8 @@ describe('parseSolveOptions', () => {
     [{ strategy: 'beam-target', prmAggregation: 'mean' }, 'prmAggregation'],
     [{ strategy: 'beam-target', pruneRatio: 1 }, 'pruneRatio'],
     [{ strategy: 'beam-target', pruneRatio: -0.1 }, 'pruneRatio'],
+    [{ strategy: 'beam-target', likelihoodWeight: -0.5 }, 'likelihoodWeight'],
+    [{ strategy: 'beam-target', likelihoodWeight: 'high' }, 'likelihoodWeight'],
     [{ strategy: 'specs', bogus: 1 }, undefined],
   ])('rejects %j (field %s)', (input, field) => {
     try {

@@ -42,6 +42,8 @@ export const solveOptionsSchema = z
     answerSelection: z.enum(ANSWER_SELECTIONS).default('best'),
     /** Beam search: beam threshold ρ, paths below ρ × the best live path's score are dropped (0: none). */
     pruneRatio: z.number().min(0).lt(1).default(0),
+    /** Beam search: β, a path scores its aggregated PRM score × P_model(path)^β (0: the PRM alone). */
+    likelihoodWeight: z.number().min(0).max(10).default(0),
     /** SPECS: replace a sampled answer line by the best accepted one (not in the paper; off by default). */
     finalStepOverride: z.boolean().default(false),
   })

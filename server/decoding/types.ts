@@ -25,6 +25,8 @@ export interface SampleOptions {
 export interface SampledStep<S> extends Step {
   /** log q of each generated token under the proposal it was sampled from (tempered, top-p), the stop token included. */
   readonly tokenLogprobs: readonly number[];
+  /** log p of each generated token under the model itself (temperature 1, no top-p): the step's likelihood, whatever it was sampled with. */
+  readonly modelLogprobs: readonly number[];
   /** Hit the token limit without "\n" / <eos>; a "\n" was appended to the text. */
   readonly truncated: boolean;
   /** Model state after the step. */

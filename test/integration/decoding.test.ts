@@ -163,6 +163,22 @@ describe('KV cache', () => {
   });
 });
 
+describe('sampled steps carry the model\'s own likelihood', () => {
+  it.each([0.5, 1, 1.5])('at temperature %p: modelLogprobs are the temperature-1 log-probs that scoring the step gives', async (temperature) => {
+    const prefix = startState(tok, 'Q: 47*3+12\n');
+    const samples = await generateSteps(ctx(target), [prefix, prefix, prefix], { temperature, topP: 1, maxTokens: 20 }, createRng(7));
+    let gap = 0;
+    for (const step of samples) {
+      const [scored] = await scoreContinuations(ctx(target), startState(tok, 'Q: 47*3+12\n'), [step]);
+      expectClose(step.modelLogprobs, scored!.tokenLogprobs, 1e-3);
+      step.tokenLogprobs.forEach((q, i) => (gap = Math.max(gap, Math.abs(q - step.modelLogprobs[i]!))));
+    }
+    // The proposal's log q is the tempered one: it equals the model's only at temperature 1.
+    if (temperature === 1) expect(gap).toBeLessThan(1e-5);
+    else expect(gap).toBeGreaterThan(1e-3);
+  });
+});
+
 describe('batched scoring', () => {
   const steps = [
     { text: '= 46\n', eos: false },

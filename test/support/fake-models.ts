@@ -42,7 +42,8 @@ export function createFakeLm(table: StepTable, mode: 'sample' | 'cycle' = 'sampl
         const [raw, p] = entries[idx]!;
         const eos = raw.endsWith('<eos>');
         const text = eos ? raw.slice(0, -5) : raw;
-        return { text, eos, truncated: !eos && !text.endsWith('\n'), tokenLogprobs: perTokenLogprobs(raw, p), state: prefix + text };
+        const logprobs = perTokenLogprobs(raw, p);
+        return { text, eos, truncated: !eos && !text.endsWith('\n'), tokenLogprobs: logprobs, modelLogprobs: logprobs, state: prefix + text };
       });
     },
     async scoreContinuations(state: string, continuations: readonly Step[]): Promise<ContinuationScore<string>[]> {

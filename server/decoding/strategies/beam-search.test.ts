@@ -1,6 +1,6 @@
 import { createRng } from '../../task/rng';
 import { createFakeLm, createFakePrm, type StepTable } from '../../../test/support/fake-models';
-import { aggregatePrm, beamSearch, selectAnswer, withinThreshold, type AnswerSelection, type BeamSearchOptions } from './beam-search';
+import { aggregatePrm, beamSearch, pathScore, selectAnswer, withinThreshold, type AnswerSelection, type BeamSearchOptions } from './beam-search';
 import { greedy } from './greedy';
 
 const PROMPT = 'Q: x\n';
@@ -84,6 +84,31 @@ describe('beamSearch', () => {
     [0.5, [], []],
   ])('withinThreshold(ratio %p) of scores %j keeps %j', (ratio, scores, expected) => {
     expect(withinThreshold(scores.map((score) => ({ score })), ratio).map((b) => b.score)).toEqual(expected);
+  });
+
+  it.each([
+    // [PRM score, log P(path), β, path score]
+    [0.9, Math.log(0.5), 0, 0.9],
+    [0.9, Math.log(0.5), 1, 0.45],
+    [0.9, Math.log(0.25), 0.5, 0.45],
+    [0.8, 0, 2, 0.8],
+    [0, Math.log(0.5), 1, 0],
+  ])('pathScore(prm %p, log P %p, β %p) = %p', (prm, logLikelihood, beta, expected) => {
+    expect(pathScore(prm, logLikelihood, beta)).toBeCloseTo(expected, 12);
+  });
+
+  it.each([
+    // The PRM prefers "= 3" (0.9 vs 0.8), the model "= 4" (0.7 vs 0.1): β decides which path survives.
+    [0, '3'],
+    [0.5, '4'],
+    [2, '4'],
+  ])('with likelihood weight β = %p keeps the path "= %s"', async (likelihoodWeight, kept) => {
+    const weighted: StepTable = (prefix) => (lines(prefix).length === 0 ? { '= 3\n': 0.1, '= 4\n': 0.7, '= 1\n': 0.1, '= 2\n': 0.1 } : table(prefix));
+    const lm = createFakeLm(weighted, 'cycle');
+    const result = await beamSearch(lm, createFakePrm(prmScore), 'target', PROMPT, options({ n: 4, beamWidth: 4, maxSteps: 3, likelihoodWeight }), createRng(1));
+    expect(lm.calls[1]!.prefixes).toEqual(Array(4).fill(`${PROMPT}= ${kept}\n`));
+    // The reported score is the PRM's ('last' aggregation here), not the likelihood-weighted one that ranked the paths.
+    expect(result.prmScore).toBe(result.steps[result.steps.length - 1]!.prmScore);
   });
 
   it('returns the best unfinished candidate at the step limit', async () => {

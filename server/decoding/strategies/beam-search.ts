@@ -44,12 +44,16 @@ export interface BeamSearchOptions {
   readonly answerSelection?: AnswerSelection;
   /** Beam threshold ρ in [0, 1): paths scoring below ρ × the best live path's score are dropped (0, the default: none). */
   readonly pruneRatio?: number;
+  /** β ≥ 0: a path scores its aggregated PRM score × P_model(path)^β (0, the default: the PRM alone). */
+  readonly likelihoodWeight?: number;
 }
 
 interface Beam<S, P> {
   readonly lm: S;
   readonly prm: P;
   readonly steps: readonly StepRecord[];
+  /** log P(path) under the searching model at temperature 1. */
+  readonly logLikelihood: number;
   readonly score: number | null;
 }
 
@@ -71,11 +75,12 @@ export async function beamSearch<S, P>(
   rng: Rng,
 ): Promise<SearchResult> {
   const keep = Math.max(1, Math.floor(options.n / options.beamWidth));
-  let active: Beam<S, P>[] = [{ lm: lm.start(prompt), prm: prm.start(prompt), steps: [], score: null }];
+  let active: Beam<S, P>[] = [{ lm: lm.start(prompt), prm: prm.start(prompt), steps: [], logLikelihood: 0, score: null }];
   let lastCandidates: Beam<S, P>[] = [];
   const pool: Beam<S, P>[] = [];
   const pooled = new Set<string>();
   const aggregation = options.prmAggregation ?? 'last';
+  const beta = options.likelihoodWeight ?? 0;
 
   for (let iteration = 0; iteration < options.maxSteps && active.length > 0; iteration++) {
     const expanded = Array.from({ length: options.n }, (_, i) => active[i % active.length] as Beam<S, P>);
@@ -96,7 +101,9 @@ export async function beamSearch<S, P>(
       const sample = samples[i]!;
       const reward = rewards[i]!;
       const steps = [...beam.steps, { text: sample.text, model: role, prmScore: reward.score }];
-      const next: Beam<S, P> = { lm: sample.state, prm: reward.state, steps, score: aggregatePrm(steps.map((x) => x.prmScore), aggregation) };
+      const logLikelihood = beam.logLikelihood + sample.modelLogprobs.reduce((a, b) => a + b, 0);
+      const score = pathScore(aggregatePrm(steps.map((x) => x.prmScore), aggregation), logLikelihood, beta);
+      const next: Beam<S, P> = { lm: sample.state, prm: reward.state, steps, logLikelihood, score };
       if (isFinalStep(sample)) {
         if (!pooled.has(pathKey(next))) pool.push(next);
         pooled.add(pathKey(next));
@@ -112,11 +119,21 @@ export async function beamSearch<S, P>(
   return {
     steps: best?.steps ?? [],
     finished,
-    prmScore: best?.score ?? null,
+    prmScore: best ? aggregatePrm(best.steps.map((x) => x.prmScore), aggregation) : null,
     draftAttempts: 0,
     draftAccepted: 0,
     fallbacks: 0,
   };
+}
+
+/**
+ * The aggregated PRM score, times the path's likelihood under the searching model to the
+ * power β. β > 0 lets the policy's own confidence break the PRM's near-ties: its worst
+ * mistakes on the target's samples are a wrong digit scored a few hundredths above the right
+ * one where the target itself preferred the right one (experiments/results/trials/search-helps.md §6).
+ */
+export function pathScore(prm: number, logLikelihood: number, beta: number): number {
+  return beta === 0 ? prm : prm * Math.exp(beta * logLikelihood);
 }
 
 /** The finished path that answers (see ANSWER_SELECTIONS). */
