@@ -25,22 +25,31 @@ const TARGET_BAR = 0.8;
 
 const curvePoint = z.object({ tokens: z.number() }).catchall(z.unknown());
 const learningCurve = z.array(curvePoint).optional();
+const trainedModel = z
+  .object({
+    learningCurve,
+    // A model continued from committed weights: the tokens those had seen, and (a PRM phase) their own record.
+    continuedFrom: z.object({ trainTokens: z.number().nullable() }).nullable().optional(),
+    firstPhase: z.object({ learningCurve }).nullable().optional(),
+  })
+  .passthrough();
 const manifestSchema = z.object({
   models: z.record(
     z.string(),
-    z
-      .object({
-        learningCurve,
-        // A model continued from committed weights: the tokens those had seen, and (the PRM) their own record.
-        continuedFrom: z.object({ trainTokens: z.number().nullable() }).nullable().optional(),
-        firstPhase: z.object({ learningCurve }).nullable().optional(),
-      })
-      .passthrough(),
+    // The PRM may be a weight average of trained members, each with its own record.
+    trainedModel.extend({ soup: z.object({ members: z.record(z.string(), trainedModel) }).optional() }),
   ),
 });
 
 const metricPoints = (curve: z.infer<typeof curvePoint>[], metric: string, tokensBefore = 0) =>
   curve.flatMap((p) => (typeof p[metric] === 'number' ? [{ x: (tokensBefore + p.tokens) / 1e6, y: p[metric] as number }] : []));
+
+/** The PRM's trained records: its soup's members, or the PRM itself. */
+function prmPhases(prm: z.infer<typeof manifestSchema>['models'][string] | undefined): { name: string; record: z.infer<typeof trainedModel> }[] {
+  if (!prm) return [];
+  if (!prm.soup) return [{ name: 'PRM step AUC', record: prm }];
+  return Object.entries(prm.soup.members).map(([member, record]) => ({ name: `PRM step AUC (${member})`, record }));
+}
 
 runCli(spec.name, () => {
   const { values } = parseCli(spec);
@@ -67,14 +76,13 @@ runCli(spec.name, () => {
       referenceLines: [{ y: TARGET_BAR, label: 'target bar 80 %' }],
     })}\n`,
   );
-  const prm = parsed.data.models.prm;
-  const prmSeries = [
-    { name: 'PRM step AUC, first stage', points: metricPoints(prm?.firstPhase?.learningCurve ?? [], 'pooledStepAuc') },
+  const prmSeries = prmPhases(parsed.data.models.prm).flatMap(({ name, record }) => [
+    ...(record.firstPhase ? [{ name: `${name}, first stage`, points: metricPoints(record.firstPhase.learningCurve ?? [], 'pooledStepAuc') }] : []),
     {
-      name: prm?.firstPhase ? "PRM step AUC, second stage (+ the target's slips)" : 'PRM step AUC, held-out solutions',
-      points: metricPoints(curve('prm'), 'pooledStepAuc', prm?.continuedFrom?.trainTokens ?? 0),
+      name: record.firstPhase ? `${name}, second stage (+ the target's slips)` : name,
+      points: metricPoints(record.learningCurve ?? [], 'pooledStepAuc', record.continuedFrom?.trainTokens ?? 0),
     },
-  ].filter((s) => s.points.length > 0);
+  ]).filter((s) => s.points.length > 0);
   if (prmSeries.length > 0) {
     writeFileSync(
       join(dir, 'prm-curve.svg'),

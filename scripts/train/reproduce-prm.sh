@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reruns the recipe's data and sampling stages from the committed draft and target, then the
 # PRM's second stage from the committed first-stage weights, and checks that it gives the
-# shipped models/checkpoints/prm.pt bit for bit (about 50 minutes on 2 cores, search metrics included).
+# committed models/checkpoints/prm-slips.pt bit for bit; then averages it with the committed
+# prm-fresh.pt (--stage prm-soup) and checks that this gives the shipped prm.pt and prm.onnx
+# (about 75 minutes on 2 cores, search metrics included).
 #   npm run models:reproduce-prm [-- --keep DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,14 +28,17 @@ stage data
 stage sample-draft & draft=$!
 stage sample-target & target=$!
 wait "$draft"; wait "$target"
+same() { # same FILE SHIPPED: sha256 equality, said either way
+  local got want
+  got=$(sha256sum < "$1" | cut -d' ' -f1); want=$(sha256sum < "$2" | cut -d' ' -f1)
+  if [ "$got" = "$want" ]; then echo "reproduced: $1 is $2 bit for bit (sha256 $got)"
+  else echo "NOT reproduced: $1 has sha256 $got, $2 $want" >&2; return 1; fi
+}
 echo "== the PRM's second stage from models/checkpoints/prm-base.pt"
 stage prm-slips --init-from models/checkpoints/prm-base.pt
-
-want=$(sha256sum < models/checkpoints/prm.pt | cut -d' ' -f1)
-got=$(sha256sum < "$DIR/checkpoints/prm.pt" | cut -d' ' -f1)
-if [ "$got" = "$want" ]; then
-  echo "reproduced: $DIR/checkpoints/prm.pt is models/checkpoints/prm.pt bit for bit (sha256 $got)"
-else
-  echo "NOT reproduced: sha256 $got, shipped $want" >&2
-  exit 1
-fi
+same "$DIR/checkpoints/prm-slips.pt" models/checkpoints/prm-slips.pt
+echo "== the soup of that and the committed models/checkpoints/prm-fresh.pt"
+cp models/checkpoints/prm-fresh.pt "$DIR/checkpoints/"
+stage prm-soup
+same "$DIR/checkpoints/prm.pt" models/checkpoints/prm.pt
+same "$DIR/out/prm.onnx" models/prm.onnx

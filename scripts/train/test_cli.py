@@ -52,13 +52,16 @@ class InitFromTest(unittest.TestCase):
         self.assertEqual(record["trainTokens"], earlier + shipped["trainTokens"])
         self.assertIsNone(train.continue_from(fresh, None, "draft", torch.device("cpu")))
 
-    def test_the_prm_first_stage_checkpoint_counts_its_own_tokens(self):
-        path = os.path.join(train.REPO, "models", "checkpoints", train.PRM_PHASES["prm"]["checkpoint"])
-        record = train.continue_from(train.prm.new_prm(train.RECIPE["prm"]), path, "prm", torch.device("cpu"))
+    def test_a_prm_phase_checkpoint_counts_its_own_tokens(self):
         with open(os.path.join(train.REPO, "models", "manifest.json")) as f:
-            first = json.load(f)["models"]["prm"]["firstPhase"]
-        self.assertEqual(record["trainTokens"], first["trainTokens"])
-        self.assertLess(record["trainTokens"], train.PRM_PHASES["prm"]["budget_tokens"] + train.PRM_PHASES["prm-slips"]["budget_tokens"])
+            members = json.load(f)["models"]["prm"]["soup"]["members"]
+        for stage, record in (("prm", members["prm-slips"]["firstPhase"]), ("prm-slips", members["prm-slips"])):
+            with self.subTest(stage=stage):
+                path = os.path.join(train.REPO, "models", "checkpoints", train.PRM_PHASES[stage]["checkpoint"])
+                got = train.continue_from(train.prm.new_prm(train.RECIPE["prm"]), path, "prm", torch.device("cpu"))
+                earlier = (record.get("continuedFrom") or {}).get("trainTokens") or 0
+                self.assertEqual(got["trainTokens"], earlier + record["trainTokens"])
+        self.assertEqual(members["prm-slips"]["firstPhase"]["trainTokens"], members["prm-slips"]["continuedFrom"]["trainTokens"])
 
 
 if __name__ == "__main__":

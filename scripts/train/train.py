@@ -52,14 +52,24 @@ from evaluate import greedy_accuracy  # noqa: E402
 from export import export_onnx, sha256  # noqa: E402
 import train_prm as prm  # noqa: E402
 
-# The PRM trains in two schedules, each a stage: from the target on the samples' step labels,
-# hard negatives and canonical solutions; then from those weights, at half the rate, with the
-# target's own slips on 15,000 canonical solutions added (train_prm.target_slips): the
-# confident near misses that a verifier built on the target's network misses most.
+# The shipped PRM is a weight average ("model soup", Wortsman et al. 2022) of two PRMs trained
+# from the same start, the target's network, which err on different problems
+# (experiments/results/trials/search-helps.md §13). Each member is a stage:
+# - prm, then prm-slips: from the target on the samples' step labels, hard negatives and
+#   canonical solutions; then from those weights, at half the rate, with the target's own slips
+#   on 15,000 canonical solutions added (train_prm.target_slips): the confident near misses that a
+#   verifier built on the target's network misses most;
+# - prm-fresh: from the target in one schedule of 20M tokens, with the slips of 30,000 solutions.
+# prm-soup averages the two (no training) into prm.pt, the PRM that ships.
 PRM_PHASES = {
-    "prm": dict(lr=1e-4, budget_tokens=14_000_000, cap_share=0.15, slip_problems=0, checkpoint="prm-base.pt"),
-    "prm-slips": dict(lr=5e-5, budget_tokens=6_020_000, cap_share=0.07, slip_problems=15_000, checkpoint="prm.pt"),
+    "prm": dict(lr=1e-4, budget_tokens=14_000_000, cap_share=0.15, slip_problems=0, checkpoint="prm-base.pt",
+                start="target"),
+    "prm-slips": dict(lr=5e-5, budget_tokens=6_020_000, cap_share=0.07, slip_problems=15_000,
+                      checkpoint="prm-slips.pt", start="prm"),
+    "prm-fresh": dict(lr=1e-4, budget_tokens=20_000_000, cap_share=0.22, slip_problems=30_000,
+                      checkpoint="prm-fresh.pt", start="target"),
 }
+PRM_SOUP = dict(weights={"prm-slips": 0.5, "prm-fresh": 0.5}, checkpoint="prm.pt")
 # The shipped recipe. Budgets are tokens seen (padded batch tokens); cap_share = a stage's share of --minutes.
 RECIPE = {
     "draft": dict(kind="lm", d_model=64, n_layers=2, n_heads=4, lr=3e-3, seed=11, tokens_per_batch=2048,
@@ -160,12 +170,24 @@ def continue_from(model, path, name, device):
     if os.path.exists(manifest):
         with open(manifest) as f:
             before = json.load(f)["models"].get(name, {})
-    if before and name == "prm" and os.path.basename(path) == PRM_PHASES["prm"]["checkpoint"]:
-        # The PRM's first-stage weights have their own record inside the shipped PRM's.
-        before = before.get("firstPhase")
+    if before and name == "prm":
+        # The shipped PRM is a soup: a phase's checkpoint has its own record among its members'.
+        before = prm_phase_record(before, os.path.basename(path))
+    tokens = before.get("trainTokens") if before else None
     earlier = ((before.get("continuedFrom") or {}).get("trainTokens") or 0) if before else 0
     return {"checkpoint": os.path.relpath(os.path.abspath(path), REPO),
-            "trainTokens": earlier + before["trainTokens"] if before else None}
+            "trainTokens": earlier + tokens if tokens is not None else None}
+
+
+def prm_phase_record(shipped, checkpoint):
+    """The record, inside the shipped PRM's, of the phase that wrote `checkpoint` (the soup's own
+    record for prm.pt, which has no token count of its own)."""
+    members = shipped.get("soup", {}).get("members", {})
+    for record in members.values():
+        for phase in (record, record.get("firstPhase") or {}):
+            if phase.get("checkpoint") == f"models/checkpoints/{checkpoint}":
+                return phase
+    return shipped if checkpoint == PRM_SOUP["checkpoint"] else None
 
 
 def finish_lm(name, model, cfg, stats, device, validation, out, continued=None):
@@ -190,9 +212,9 @@ def load_lm(name, device):
 
 
 def stage_prm(stage, args, device):
-    """--stage prm: the PRM from the target (or --init-from), kept as models/checkpoints/prm-base.pt.
-    --stage prm-slips: those weights (or --init-from) continued with the target's slips added;
-    the shipped PRM, exported with the search metrics and the manifest's record."""
+    """--stage prm, prm-slips, prm-fresh: one PRM_PHASES schedule, from the target or from the
+    phase it starts from (or --init-from), kept as its checkpoint with its record in the work
+    folder, where prm-soup reads it."""
     cfg = {**RECIPE["prm"], **PRM_PHASES[stage]}
     examples, sources = prm.prm_training_set(work_path, PRM_DATA_SEED, lambda: load_lm("target", device),
                                              cfg["slip_problems"])
@@ -204,13 +226,13 @@ def stage_prm(stage, args, device):
         f"positive rate {pos_rate:.3f}")
     model = initial_prm(device)
     first = None
-    if stage == "prm":
+    if cfg["start"] == "target":
         continued = continue_from(model, args.init_from, "prm", device)
     else:
-        continued = continue_from(model, args.init_from or os.path.join(CHECKPOINTS, PRM_PHASES["prm"]["checkpoint"]),
-                                  "prm", device)
-        if os.path.exists(work_path("prm-base.json")):  # this run's own first stage
-            with open(work_path("prm-base.json")) as f:
+        start = PRM_PHASES[cfg["start"]]
+        continued = continue_from(model, args.init_from or os.path.join(CHECKPOINTS, start["checkpoint"]), "prm", device)
+        if os.path.exists(work_path(prm_record(cfg["start"]))):  # this run's own earlier phase
+            with open(work_path(prm_record(cfg["start"]))) as f:
                 first = json.load(f)
             continued["trainTokens"] = first["trainTokens"]
     stats = train_budgeted(
@@ -220,22 +242,74 @@ def stage_prm(stage, args, device):
         warmup=0.05, checkpoint_path=work_path(f"{stage}-resume.pt"), resume=args.resume, eval_points=3,
         evaluate=lambda m: prm.pooled_metrics(m, held_ex[:1000]),
         fast=prm.FAST_PARAMETERS, fast_scale=cfg["fast_scale"])
+    os.makedirs(CHECKPOINTS, exist_ok=True)
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, cfg["checkpoint"]))
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
-    info.update({"initFrom": cfg["init_from"], "continuedFrom": continued, "trainPositiveRate": pos_rate,
-                 "trainingSolutions": sources, "samplingTemperatures": prm.SAMPLING_TEMPERATURES})
-    if stage == "prm":
-        with open(work_path("prm-base.json"), "w") as f:
-            json.dump(info, f, indent=2)
-        return
+    info.update({"checkpoint": f"models/checkpoints/{cfg['checkpoint']}", "initFrom": cfg["init_from"],
+                 "continuedFrom": continued, "trainPositiveRate": pos_rate, "trainingSolutions": sources,
+                 "samplingTemperatures": prm.SAMPLING_TEMPERATURES})
+    if first is not None:
+        info["firstPhase"] = first
+    with open(work_path(prm_record(stage)), "w") as f:
+        json.dump(info, f, indent=2)
+
+
+def prm_record(stage):
+    """A PRM phase's record in the work folder, named after its checkpoint (prm-base.json, ...)."""
+    return PRM_PHASES[stage]["checkpoint"].replace(".pt", ".json")
+
+
+def soup_state(states, weights):
+    """The weighted average of state dicts of one architecture, parameter by parameter."""
+    first = next(iter(states.values()))
+    return {k: sum(weights[name] * states[name][k] for name in weights) for k in first}
+
+
+def shipped_prm_members():
+    """The shipped soup's member records, from models/manifest.json."""
+    with open(os.path.join(REPO, "models", "manifest.json")) as f:
+        return json.load(f)["models"]["prm"].get("soup", {}).get("members", {})
+
+
+def stage_soup(args, device):
+    """--stage prm-soup: the shipped PRM, the PRM_SOUP average of its members' checkpoints,
+    exported with the search metrics and the manifest's record."""
+    weights = PRM_SOUP["weights"]
+    states = {name: torch.load(os.path.join(CHECKPOINTS, PRM_PHASES[name]["checkpoint"]), map_location="cpu")
+              for name in weights}
+    model = prm.new_prm(RECIPE["prm"])
+    model.load_state_dict(soup_state(states, weights))
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, PRM_SOUP["checkpoint"]))
+    model = model.to(device).eval()
+    shipped = shipped_prm_members()
+    members = {}
+    for name in weights:
+        if os.path.exists(work_path(prm_record(name))):
+            with open(work_path(prm_record(name))) as f:
+                members[name] = json.load(f)
+        else:
+            members[name] = shipped[name]
+            log(f"[prm-soup] {name}: no record in {WORK}, keeping its record in models/manifest.json")
+    cfg = RECIPE["prm"]
+    info = {"file": "prm.onnx", "kind": cfg["kind"], "parameters": count_params(model),
+            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
+            "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"],
+            "checkpoint": f"models/checkpoints/{PRM_SOUP['checkpoint']}", "initFrom": cfg["init_from"],
+            "trainSeconds": round(sum(member_seconds(m) for m in members.values()), 1),
+            "soup": {"weights": weights, "members": members}}
     # Exported before the (long) search metrics, so the ONNX file is usable while they run.
     info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
     info.update({"search": prm.search_metrics(model, lms, prm_metric_problems(), cfg["seed"]),
-                 "searchAtInit": search_metrics_at_init(device), "firstPhase": first})
+                 "searchAtInit": search_metrics_at_init(device)})
     with open(work_path("prm.json"), "w") as f:
         json.dump(info, f, indent=2)
+
+
+def member_seconds(record):
+    """A soup member's training time, its earlier phase's included."""
+    return (record.get("trainSeconds") or 0) + ((record.get("firstPhase") or {}).get("trainSeconds") or 0)
 
 
 def prm_checkpoint_metrics(path, device):
@@ -357,7 +431,7 @@ def orchestrate(args):
     # float sum, so it is part of what makes the weights, and one thread trained the PRM faster
     # here than two (6.4k vs 3.4k tokens/s).
     if args.device == "cuda":
-        for stage in ("target", "draft", "sample-draft", "sample-target", "prm", "prm-slips"):
+        for stage in ("target", "draft", "sample-draft", "sample-target", "prm", "prm-slips", "prm-fresh", "prm-soup"):
             wait_ok(run_stage(stage, args), stage)
     else:
         target = run_stage("target", args)
@@ -367,8 +441,12 @@ def orchestrate(args):
         wait_ok(target, "target training")
         wait_ok(sample_draft, "draft sampling")
         wait_ok(run_stage("sample-target", args), "target sampling")
+        # The soup's two members side by side, one core each.
+        fresh = run_stage("prm-fresh", args)
         wait_ok(run_stage("prm", args), "PRM training")
         wait_ok(run_stage("prm-slips", args), "PRM training on the target's slips")
+        wait_ok(fresh, "PRM training from the target in one schedule")
+        wait_ok(run_stage("prm-soup", args), "the PRMs' average")
     write_manifest(args, args.out)
 
 
@@ -385,12 +463,13 @@ def main():
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
     ap.add_argument("--stage", default="all",
                     choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "prm-slips",
-                             "prm-metrics", "slip-fixture", "manifest"])
+                             "prm-fresh", "prm-soup", "prm-metrics", "slip-fixture", "manifest"])
     args = ap.parse_args()
     if (args.minutes is not None and args.minutes <= 0) or args.budget_scale <= 0 or args.threads < 1:
         ap.error("--minutes, --budget-scale and --threads must be positive")
-    if args.init_from and args.stage not in ("draft", "target", "prm", "prm-slips", "prm-metrics"):
-        ap.error("--init-from loads one model's weights: use it with --stage draft, target, prm, prm-slips or prm-metrics")
+    if args.init_from and args.stage not in ("draft", "target", *PRM_PHASES, "prm-metrics"):
+        ap.error("--init-from loads one model's weights: use it with --stage draft, target, "
+                 f"{', '.join(PRM_PHASES)} or prm-metrics")
     if args.stage == "prm-metrics" and not args.init_from:
         ap.error("--stage prm-metrics measures a PRM checkpoint: pass it with --init-from")
     if args.init_from and not os.path.isfile(args.init_from):
@@ -420,6 +499,8 @@ def main():
     elif args.stage.startswith("sample-"):
         name = args.stage[len("sample-"):]
         prm.stage_sample(name, args, device, work_path, load_lm, PRM_DATA_SEED + (0 if name == "draft" else 1))
+    elif args.stage == "prm-soup":
+        stage_soup(args, device)
     else:
         stage_prm(args.stage, args, device)
 

@@ -22,12 +22,12 @@ export const SPECS_FIRST_STEPS = ['target', 'draft'] as const;
 export type SpecsFirstStep = (typeof SPECS_FIRST_STEPS)[number];
 
 export const SPECS_DEFAULTS = Object.freeze({
-  firstStep: 'draft' as SpecsFirstStep,
+  firstStep: 'target' as SpecsFirstStep,
   lambda: 2,
   theta: 1.8,
   tau: 0.3,
   selectionTemperature: 0.1,
-  temperature: 0.4,
+  temperature: 0.8,
 });
 
 export interface SpecsOptions {
