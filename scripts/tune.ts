@@ -81,29 +81,28 @@ runCli(spec.name, async () => {
   const config = loadConfig();
   const problems = await loadProblems(v.problems, limit);
   const out = outputDir('tune', v.out);
-  const decoder = await createDecoder({ modelsDir: config.decoding.modelsDir, intraOpThreads: threads ?? config.decoding.intraOpThreads });
+  const openDecoder = () => createDecoder({ modelsDir: config.decoding.modelsDir, intraOpThreads: threads ?? config.decoding.intraOpThreads });
+  // Fails fast on missing or corrupt models before any decoding.
+  await (await openDecoder()).close();
   const started = performance.now();
-  try {
-    process.stderr.write(`[tune] ${problems.length} problems × ${settings.length} ${strategy} settings${strategy === 'specs' ? ' + the tuned baseline' : ''}\n`);
-    const result = await tune({
-      decoder,
-      problems,
-      strategy,
-      settings,
-      reference: strategy === 'specs' ? { strategy: 'beam-target' } : undefined,
-      n,
-      seed,
-      onProblem: (done, total) => {
-        const el = performance.now() - started;
-        process.stderr.write(`[tune] problem ${done}/${total}, ${formatDuration(el)} elapsed, ETA ${formatDuration((el / done) * (total - done))}\n`);
-      },
-    });
-    await mkdir(out, { recursive: true });
-    const meta = { problems: problems.length, file: v.problems };
-    await writeFile(path.join(out, `${strategy}.json`), JSON.stringify({ ...result, meta }, null, 2) + '\n');
-    await writeFile(path.join(out, `${strategy}.md`), tuningMarkdown(result, meta));
-    process.stdout.write(`${tuningMarkdown(result, meta)}\nchosen: ${JSON.stringify(result.best.setting)}\nresults in ${out}\n`);
-  } finally {
-    await decoder.close();
-  }
+  process.stderr.write(`[tune] ${problems.length} problems × ${settings.length} ${strategy} settings${strategy === 'specs' ? ', each in its own pass beside the tuned baseline' : ''}\n`);
+  const result = await tune({
+    openDecoder,
+    problems,
+    strategy,
+    settings,
+    reference: strategy === 'specs' ? { strategy: 'beam-target' } : undefined,
+    n,
+    seed,
+    onProgress: (done, total) => {
+      if (done % problems.length !== 0 && done % 25 !== 0) return;
+      const el = performance.now() - started;
+      process.stderr.write(`[tune] ${done}/${total} runs, ${formatDuration(el)} elapsed, ETA ${formatDuration((el / done) * (total - done))}\n`);
+    },
+  });
+  await mkdir(out, { recursive: true });
+  const meta = { problems: problems.length, file: v.problems };
+  await writeFile(path.join(out, `${strategy}.json`), JSON.stringify({ ...result, meta }, null, 2) + '\n');
+  await writeFile(path.join(out, `${strategy}.md`), tuningMarkdown(result, meta));
+  process.stdout.write(`${tuningMarkdown(result, meta)}\nchosen: ${JSON.stringify(result.best.setting)}\nresults in ${out}\n`);
 });

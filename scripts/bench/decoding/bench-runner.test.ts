@@ -81,15 +81,18 @@ describe('decoding benchmark', () => {
     expect(svg).toContain('specs n=4');
   });
 
-  it.each<[TunedStrategy, { a: number; rel: number }[], number]>([
+  it.each<[TunedStrategy, { a: number; rel: number; ms?: number }[], number]>([
     // SPECS: best accuracy at ≤ 0.6× the baseline latency.
     ['specs', [{ a: 0.9, rel: 0.8 }, { a: 0.8, rel: 0.5 }, { a: 0.85, rel: 0.55 }], 2],
     // SPECS: nothing fast enough → the fastest within 2 points of the best.
     ['specs', [{ a: 0.9, rel: 0.9 }, { a: 0.89, rel: 0.8 }, { a: 0.7, rel: 0.75 }], 1],
+    // Each setting's pass timed its own reference: the ratio ranks, not the milliseconds.
+    ['specs', [{ a: 0.9, rel: 0.9, ms: 60 }, { a: 0.89, rel: 0.8, ms: 70 }], 1],
+    ['specs', [{ a: 0.8, rel: 0.55, ms: 60 }, { a: 0.8, rel: 0.5, ms: 70 }], 1],
     // Baseline: the most accurate, ties broken by speed.
     ['beam-target', [{ a: 0.8, rel: 1 }, { a: 0.85, rel: 1.2 }, { a: 0.85, rel: 1.1 }], 2],
   ])('pickBest follows the %s tuning rule (%#)', (strategy, rows, bestIndex) => {
-    const tuning = rows.map((s, i) => ({ setting: { i }, accuracy: s.a, accuracyCi: [0, 1], latencyMs: s.rel * 100, draftAcceptance: null, fallbacksPerProblem: 0, relativeLatency: s.rel }) as TuningRow);
+    const tuning = rows.map((s, i) => ({ setting: { i }, accuracy: s.a, accuracyCi: [0, 1], latencyMs: s.ms ?? s.rel * 100, draftAcceptance: null, fallbacksPerProblem: 0, relativeLatency: s.rel }) as TuningRow);
     expect(pickBest(strategy, tuning).setting.i).toBe(bestIndex);
   });
 

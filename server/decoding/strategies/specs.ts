@@ -22,8 +22,8 @@ export const SPECS_FIRST_STEPS = ['target', 'draft'] as const;
 export type SpecsFirstStep = (typeof SPECS_FIRST_STEPS)[number];
 
 export const SPECS_DEFAULTS = Object.freeze({
-  firstStep: 'target' as SpecsFirstStep,
-  lambda: 2,
+  firstStep: 'draft' as SpecsFirstStep,
+  lambda: 3,
   theta: 1.8,
   tau: 0.3,
   selectionTemperature: 0.1,
