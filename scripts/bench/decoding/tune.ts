@@ -47,12 +47,10 @@ export const TUNING_RULES: Readonly<Record<TunedStrategy, string>> = Object.free
     'highest accuracy among settings at ≤ 0.6× the tuned baseline latency (ties: faster); if none qualifies, the fastest setting within 2 points of the best accuracy',
 });
 
-/**
- * Pure choice of the recommended setting. Speed is the latency relative to the reference where
- * there is one: each setting's own pass timed its own reference, so that is what compares.
- */
+/** Speed is the latency relative to the reference where there is one: each setting's own pass timed its own reference. */
 const speedOf = (r: TuningRow) => r.relativeLatency ?? r.latencyMs;
 
+/** Pure choice of the recommended setting. */
 export function pickBest(strategy: TunedStrategy, rows: readonly TuningRow[]): TuningRow {
   const byAccThenSpeed = (a: TuningRow, b: TuningRow) => b.accuracy - a.accuracy || speedOf(a) - speedOf(b);
   if (strategy === 'beam-target') return [...rows].sort(byAccThenSpeed)[0]!;
