@@ -14,8 +14,8 @@ On a 2-core CPU two single-threaded processes run side by side (two OpenMP
 threads in one process stall each other on a shared 2-core machine):
 
   core 1: target LM ─────────────────────────────────────┐→ sample target ─┐
-  core 2: draft LM → sample draft ─────────────────────────────────────────┴→ PRM (from the target)
-                                                                               → PRM on the target's slips
+  core 2: draft LM → sample draft ─────────────────────────────────────────┴→ PRM → PRM on the slips ─┐
+  core 1:                                                                     PRM fresh (20M tokens) ┴→ soup
 
 On CUDA the stages run one after another on the GPU.
 
@@ -126,13 +126,23 @@ def lm_data():
     return problems, drills
 
 
+def shape_record(name, model, cfg):
+    """What the manifest says about any shipped model's network: file, size, cost and shape."""
+    return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
+            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
+            "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"]}
+
+
+def save_checkpoint(model, filename):
+    """models/checkpoints/<filename>: the weights on the CPU, whatever device trained them."""
+    os.makedirs(CHECKPOINTS, exist_ok=True)
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, filename))
+
+
 def describe(name, model, cfg, stats, device):
     """The manifest's record of a trained model (learning rate and token budget as it ran: --lr and
     --budget-scale override the recipe's)."""
-    return {"file": f"{name}.onnx", "kind": cfg["kind"], "parameters": count_params(model),
-            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
-            "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"],
-            "learningRate": stats["lr"], "tokensPerBatch": cfg["tokens_per_batch"],
+    return {**shape_record(name, model, cfg), "learningRate": stats["lr"], "tokensPerBatch": cfg["tokens_per_batch"],
             "budgetTokens": stats["budgetTokens"], "trainTokens": stats["tokens"], "trainSteps": stats["steps"],
             "trainSeconds": round(stats["seconds"], 1), "stoppedBy": stats["stoppedBy"],
             "finalTrainLoss": round(stats["loss"], 5), "device": str(device), "learningCurve": stats["curve"]}
@@ -191,8 +201,7 @@ def prm_phase_record(shipped, checkpoint):
 
 
 def finish_lm(name, model, cfg, stats, device, validation, out, continued=None):
-    os.makedirs(CHECKPOINTS, exist_ok=True)
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, f"{name}.pt"))
+    save_checkpoint(model, f"{name}.pt")
     acc, gens = greedy_accuracy(model, validation)
     log(f"[{name}] greedy validation accuracy {acc:.3f} on {len(validation)} problems")
     for (text, _), p in list(zip(gens, validation))[:3]:
@@ -242,8 +251,7 @@ def stage_prm(stage, args, device):
         warmup=0.05, checkpoint_path=work_path(f"{stage}-resume.pt"), resume=args.resume, eval_points=3,
         evaluate=lambda m: prm.pooled_metrics(m, held_ex[:1000]),
         fast=prm.FAST_PARAMETERS, fast_scale=cfg["fast_scale"])
-    os.makedirs(CHECKPOINTS, exist_ok=True)
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, cfg["checkpoint"]))
+    save_checkpoint(model, cfg["checkpoint"])
     info = describe("prm", model, cfg, stats, device)
     info.update(prm.pooled_metrics(model, held_ex))
     info.update({"checkpoint": f"models/checkpoints/{cfg['checkpoint']}", "initFrom": cfg["init_from"],
@@ -280,7 +288,7 @@ def stage_soup(args, device):
               for name in weights}
     model = prm.new_prm(RECIPE["prm"])
     model.load_state_dict(soup_state(states, weights))
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CHECKPOINTS, PRM_SOUP["checkpoint"]))
+    save_checkpoint(model, PRM_SOUP["checkpoint"])
     model = model.to(device).eval()
     shipped = shipped_prm_members()
     members = {}
@@ -292,9 +300,7 @@ def stage_soup(args, device):
             members[name] = shipped[name]
             log(f"[prm-soup] {name}: no record in {WORK}, keeping its record in models/manifest.json")
     cfg = RECIPE["prm"]
-    info = {"file": "prm.onnx", "kind": cfg["kind"], "parameters": count_params(model),
-            "flopsPerToken": flops_per_token(model), "layers": model.L, "heads": model.H, "dModel": model.d,
-            "headDim": model.hd, "maxPositions": MAX_POSITIONS, "positions": "rotary", "seed": cfg["seed"],
+    info = {**shape_record("prm", model, cfg),
             "checkpoint": f"models/checkpoints/{PRM_SOUP['checkpoint']}", "initFrom": cfg["init_from"],
             "trainSeconds": round(sum(member_seconds(m) for m in members.values()), 1),
             "soup": {"weights": weights, "members": members}}
