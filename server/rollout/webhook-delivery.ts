@@ -7,6 +7,8 @@ export interface WebhookEvent {
 }
 
 export const SIGNATURE_HEADER = 'x-specs-signature';
+/** One id per decision's delivery, the same on every retry: delivery is at least once, so receivers dedupe on it. */
+export const DELIVERY_HEADER = 'x-specs-delivery';
 
 export function signBody(secret: string, body: string): string {
   return `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -29,7 +31,7 @@ export interface AttemptResult {
 /** One POST of one delivery to one URL: the unit both the in-process notifier and the queue retry. */
 export async function attemptDelivery(url: string, event: WebhookEvent, deliveryId: string, s: DeliverySettings): Promise<AttemptResult> {
   const body = JSON.stringify(event);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-specs-event': event.type, 'x-specs-delivery': deliveryId };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-specs-event': event.type, [DELIVERY_HEADER]: deliveryId };
   if (s.secret) headers[SIGNATURE_HEADER] = signBody(s.secret, body);
   try {
     const res = await s.fetchImpl(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(s.timeoutMs) });

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import pino from 'pino';
+import { DELIVERY_HEADER } from '../../server/rollout/webhook-delivery';
 import { createQueuedWebhookNotifier } from '../../server/rollout/webhook-queue';
 import { createTestRedis, type TestRedis } from '../support';
 
@@ -23,7 +24,7 @@ async function receiver(codes: number[], port = 0) {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      deliveries.push(String(req.headers['x-specs-delivery']));
+      deliveries.push(String(req.headers[DELIVERY_HEADER]));
       res.writeHead(codes.shift() ?? 204).end();
     });
   });
