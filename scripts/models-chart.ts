@@ -2,7 +2,8 @@
  * npm run models:chart -- [--manifest models/manifest.json] [--out DIR]
  * The shipped models' learning curves from their manifest: greedy accuracy on the first
  * validation problems against training tokens (draft and target), and the PRM's held-out
- * metrics against its tokens, both stages (the second drawn from where the first ended).
+ * metrics against its tokens; a model trained in two phases (the draft, a PRM member) is drawn
+ * as two curves, the second from where the first ended.
  * Writes DIR/learning-curves.svg and DIR/prm-curve.svg
  * (DIR: a scratch folder unless --out is given).
  */
@@ -33,6 +34,7 @@ const trainedModel = z
     firstPhase: z.object({ learningCurve }).nullable().optional(),
   })
   .passthrough();
+type TrainedModel = z.infer<typeof trainedModel>;
 const manifestSchema = z.object({
   models: z.record(
     z.string(),
@@ -45,10 +47,22 @@ const metricPoints = (curve: z.infer<typeof curvePoint>[], metric: string, token
   curve.flatMap((p) => (typeof p[metric] === 'number' ? [{ x: (tokensBefore + p.tokens) / 1e6, y: p[metric] as number }] : []));
 
 /** The PRM's trained records: its soup's members, or the PRM itself. */
-function prmPhases(prm: z.infer<typeof manifestSchema>['models'][string] | undefined): { name: string; record: z.infer<typeof trainedModel> }[] {
+function prmPhases(prm: z.infer<typeof manifestSchema>['models'][string] | undefined): { name: string; record: TrainedModel }[] {
   if (!prm) return [];
   if (!prm.soup) return [{ name: 'PRM step AUC', record: prm }];
   return Object.entries(prm.soup.members).map(([member, record]) => ({ name: `PRM step AUC (${member})`, record }));
+}
+
+/** A record's curve of one metric; a model trained in two phases gets two, the second drawn from where the first ended. */
+function phaseSeries(name: string, record: TrainedModel | undefined, metric: string, secondPhase: string) {
+  if (!record) return [];
+  return [
+    ...(record.firstPhase ? [{ name: `${name}, first phase`, points: metricPoints(record.firstPhase.learningCurve ?? [], metric) }] : []),
+    {
+      name: record.firstPhase ? `${name}, ${secondPhase}` : name,
+      points: metricPoints(record.learningCurve ?? [], metric, record.continuedFrom?.trainTokens ?? 0),
+    },
+  ].filter((s) => s.points.length > 0);
 }
 
 runCli(spec.name, () => {
@@ -61,28 +75,21 @@ runCli(spec.name, () => {
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) throw new CliError(`--manifest ${values.manifest}: not a models manifest (${parsed.error.issues[0]?.message})`);
-  const curve = (name: string) => parsed.data.models[name]?.learningCurve ?? [];
   const dir = outputDir('models-chart', values.out);
 
-  const lmSeries = ['target', 'draft'].map((name) => ({ name: `${name} greedy accuracy`, points: metricPoints(curve(name), 'greedyAccuracy') }));
-  if (lmSeries.every((s) => s.points.length === 0)) throw new CliError(`--manifest ${values.manifest}: no learning curves recorded`);
+  const lmSeries = ['target', 'draft'].flatMap((name) => phaseSeries(`${name} greedy accuracy`, parsed.data.models[name], 'greedyAccuracy', 'second schedule'));
+  if (lmSeries.length === 0) throw new CliError(`--manifest ${values.manifest}: no learning curves recorded`);
   writeFileSync(
     join(dir, 'learning-curves.svg'),
     `${lineChart({
       title: 'Greedy accuracy on validation problems while training',
-      series: lmSeries.filter((s) => s.points.length > 0),
+      series: lmSeries,
       xLabel: 'training tokens (millions)',
       yLabel: 'greedy accuracy',
       referenceLines: [{ y: TARGET_BAR, label: 'target bar 80 %' }],
     })}\n`,
   );
-  const prmSeries = prmPhases(parsed.data.models.prm).flatMap(({ name, record }) => [
-    ...(record.firstPhase ? [{ name: `${name}, first stage`, points: metricPoints(record.firstPhase.learningCurve ?? [], 'pooledStepAuc') }] : []),
-    {
-      name: record.firstPhase ? `${name}, second stage (+ the target's slips)` : name,
-      points: metricPoints(record.learningCurve ?? [], 'pooledStepAuc', record.continuedFrom?.trainTokens ?? 0),
-    },
-  ]).filter((s) => s.points.length > 0);
+  const prmSeries = prmPhases(parsed.data.models.prm).flatMap(({ name, record }) => phaseSeries(name, record, 'pooledStepAuc', "second phase (+ the target's slips)"));
   if (prmSeries.length > 0) {
     writeFileSync(
       join(dir, 'prm-curve.svg'),

@@ -19,7 +19,7 @@ bash scripts/train/install-deps.sh
 bash scripts/ensure-deps.sh
 if [ -z "$DIR" ]; then DIR=$(mktemp -d); trap 'rm -rf "$DIR"' EXIT; fi
 mkdir -p "$DIR/work" "$DIR/checkpoints" "$DIR/out"
-cp models/checkpoints/draft.pt models/checkpoints/target.pt "$DIR/checkpoints/"
+cp models/checkpoints/draft-base.pt models/checkpoints/draft.pt models/checkpoints/target.pt "$DIR/checkpoints/"
 export SPECS_TRAIN_WORK="$DIR/work" SPECS_TRAIN_CHECKPOINTS="$DIR/checkpoints"
 stage() { "$PY" -u scripts/train/train.py --out "$DIR/out" --stage "$@"; }
 

@@ -1,6 +1,6 @@
 """The shipped models are the recipe's: models/manifest.json records, for each trained model and
-PRM phase, the learning rate, token budget, seed and batch size that RECIPE and PRM_PHASES give;
-the PRM phases continue the committed checkpoints they name; and the shipped PRM is the
+phase, the learning rate, token budget, seed and batch size that RECIPE, LM_PHASES and PRM_PHASES
+give; the phases continue the committed checkpoints they name; and the shipped PRM is the
 PRM_SOUP average of its members' committed checkpoints, bit for bit.
 
     /usr/bin/python3 -m unittest discover -s scripts/train -p 'test_*.py'
@@ -27,9 +27,13 @@ def phase(name):
     return {**train.RECIPE["prm"], **train.PRM_PHASES[name]}
 
 
+DRAFT_MORE = train.lm_stage_config("draft-more")[1]
+
+
 class ShippedRecipeTest(unittest.TestCase):
     def test_each_record_has_its_recipe_settings(self):
-        records = [("draft", train.RECIPE["draft"], SHIPPED["draft"]),
+        records = [("draft", train.RECIPE["draft"], SHIPPED["draft"]["firstPhase"]),
+                   ("draft-more", DRAFT_MORE, SHIPPED["draft"]),
                    ("target", train.RECIPE["target"], SHIPPED["target"]),
                    ("prm", phase("prm"), MEMBERS["prm-slips"]["firstPhase"]),
                    ("prm-slips", phase("prm-slips"), MEMBERS["prm-slips"]),
@@ -42,9 +46,16 @@ class ShippedRecipeTest(unittest.TestCase):
                 self.assertEqual(record["tokensPerBatch"], cfg["tokens_per_batch"])
                 if "trainTokens" in record:  # prm-fresh's own record was not kept (its recordNote)
                     self.assertGreaterEqual(record["trainTokens"], cfg["budget_tokens"])
-                if name.startswith("prm"):
+                if "checkpoint" in cfg:
                     self.assertEqual(record["checkpoint"], f"models/checkpoints/{cfg['checkpoint']}")
                     self.assertTrue(os.path.isfile(os.path.join(train.REPO, record["checkpoint"])))
+
+    def test_the_shipped_draft_continues_the_draft_whose_samples_train_the_prm(self):
+        record, first = SHIPPED["draft"], SHIPPED["draft"]["firstPhase"]
+        self.assertEqual(DRAFT_MORE["start"], train.RECIPE["draft"]["checkpoint"])
+        self.assertEqual(record["continuedFrom"]["checkpoint"], first["checkpoint"])
+        self.assertEqual(first["trainTokens"], record["continuedFrom"]["trainTokens"])
+        self.assertNotEqual(record["sha256"], first.get("sha256"))
 
     def test_the_second_phase_continues_the_first_on_the_target_slips(self):
         record, first = MEMBERS["prm-slips"], MEMBERS["prm-slips"]["firstPhase"]

@@ -14,7 +14,7 @@ On a 2-core CPU two single-threaded processes run side by side (two OpenMP
 threads in one process stall each other on a shared 2-core machine):
 
   core 1: target LM ─────────────────────────────────────┐→ sample target ─┐
-  core 2: draft LM → sample draft ─────────────────────────────────────────┴→ PRM → PRM on the slips ─┐
+  core 2: draft LM → sample draft → draft, 2nd schedule ───────────────────┴→ PRM → PRM on the slips ─┐
   core 1:                                                                     PRM fresh (20M tokens) ┴→ soup
 
 On CUDA the stages run one after another on the GPU.
@@ -70,10 +70,19 @@ PRM_PHASES = {
                       checkpoint="prm-fresh.pt", start="target"),
 }
 PRM_SOUP = dict(weights={"prm-slips": 0.5, "prm-fresh": 0.5}, checkpoint="prm.pt")
+# The shipped draft is the recipe's draft trained on for a second schedule (draft-more), from the
+# first one's weights, draft-base.pt, which is also the draft whose samples train the PRM. The first
+# schedule ended still climbing (28 % greedy at 32M tokens, 44 % at 40M), and SPECS is faster the
+# more drafts the target and the PRM accept (trials §14). The curriculum is over by then: drills
+# stay at the first schedule's final share.
+LM_PHASES = {
+    "draft-more": dict(model="draft", start="draft-base.pt", checkpoint="draft.pt", lr=2e-3, seed=21,
+                       budget_tokens=20_000_000, cap_share=0.12),
+}
 # The shipped recipe. Budgets are tokens seen (padded batch tokens); cap_share = a stage's share of --minutes.
 RECIPE = {
     "draft": dict(kind="lm", d_model=64, n_layers=2, n_heads=4, lr=3e-3, seed=11, tokens_per_batch=2048,
-                  budget_tokens=40_000_000, cap_share=0.25),
+                  budget_tokens=40_000_000, cap_share=0.25, checkpoint="draft-base.pt"),
     "target": dict(kind="lm", d_model=128, n_layers=6, n_heads=4, lr=1.5e-3, seed=12, tokens_per_batch=1024,
                    budget_tokens=32_000_000, cap_share=0.78),
     # Fine-tuned from the target: a gentle rate for the body it inherits, 30x for the new
@@ -148,24 +157,34 @@ def describe(name, model, cfg, stats, device):
             "finalTrainLoss": round(stats["loss"], 5), "device": str(device), "learningCurve": stats["curve"]}
 
 
-def stage_lm(name, args, device):
-    cfg = RECIPE[name]
+def lm_stage_config(stage):
+    """(model name, settings) of an LM stage: a RECIPE model, or an LM_PHASES phase of one."""
+    phase = LM_PHASES.get(stage)
+    return (phase["model"], {**RECIPE[phase["model"]], **phase}) if phase else (stage, RECIPE[stage])
+
+
+def stage_lm(stage, args, device):
+    """--stage draft, target, draft-more: one schedule, from scratch or from the checkpoint the
+    phase starts from (or --init-from); the stage's checkpoint, and the ONNX file of a shipped one."""
+    name, cfg = lm_stage_config(stage)
     problems, drills = lm_data()
     validation = load_jsonl(os.path.join(REPO, "experiments/validation.jsonl"))
     model = build_model(name).to(device)
-    continued = continue_from(model, args.init_from, name, device)
+    start = args.init_from or (os.path.join(CHECKPOINTS, cfg["start"]) if "start" in cfg else None)
+    continued = continue_from(model, start, name, device)
     budget = int(cfg["budget_tokens"] * args.budget_scale)
-    log(f"== {name}: {count_params(model)} params, {flops_per_token(model)} flops/token, {len(problems)} problems "
+    log(f"== {stage}: {count_params(model)} params, {flops_per_token(model)} flops/token, {len(problems)} problems "
         f"+ {len(drills)} drills, budget {budget} tokens or {stage_seconds(cfg, args) / 60:.0f} min, on {device}")
+    share = (lambda p: drill_weight(1.0)) if "start" in cfg else drill_weight
     sampler = MixtureSampler({"problems": problems, "drills": drills},
-                             lambda p: {"drills": drill_weight(p), "problems": 1 - drill_weight(p)},
+                             lambda p: {"drills": share(p), "problems": 1 - share(p)},
                              cfg["tokens_per_batch"], cfg["seed"], collate_lm)
     stats = train_budgeted(
-        model, name, sampler, lambda m, b: lm_loss(m, b, device), budget_tokens=budget,
+        model, stage, sampler, lambda m, b: lm_loss(m, b, device), budget_tokens=budget,
         max_seconds=stage_seconds(cfg, args), lr=args.lr or cfg["lr"], device=device,
-        seed=cfg["seed"], checkpoint_path=work_path(f"{name}-resume.pt"), resume=args.resume,
+        seed=cfg["seed"], checkpoint_path=work_path(f"{stage}-resume.pt"), resume=args.resume,
         evaluate=lambda m: {"greedyAccuracy": greedy_accuracy(m, validation[:EVAL_PROBLEMS])[0]})
-    finish_lm(name, model, cfg, stats, device, validation, args.out, continued)
+    finish_lm(stage, name, model, cfg, stats, device, validation, args.out, continued)
 
 
 def continue_from(model, path, name, device):
@@ -180,43 +199,65 @@ def continue_from(model, path, name, device):
     if os.path.exists(manifest):
         with open(manifest) as f:
             before = json.load(f)["models"].get(name, {})
-    if before and name == "prm":
-        # The shipped PRM is a soup: a phase's checkpoint has its own record among its members'.
-        before = prm_phase_record(before, os.path.basename(path))
+    if before:
+        # A phase's checkpoint has its own record inside the shipped model's.
+        before = phase_record(before, os.path.basename(path))
     tokens = before.get("trainTokens") if before else None
     earlier = ((before.get("continuedFrom") or {}).get("trainTokens") or 0) if before else 0
     return {"checkpoint": os.path.relpath(os.path.abspath(path), REPO),
             "trainTokens": earlier + tokens if tokens is not None else None}
 
 
-def prm_phase_record(shipped, checkpoint):
-    """The record, inside the shipped PRM's, of the phase that wrote `checkpoint` (the soup's own
-    record for prm.pt, which has no token count of its own)."""
+def phase_record(shipped, checkpoint):
+    """The record, inside a shipped model's, of the phase that wrote `checkpoint`: the model's
+    own, its first phase's, or a soup member's (the soup's own record for prm.pt, which has no
+    token count of its own). A checkpoint the manifest does not name gets the shipped record."""
     members = shipped.get("soup", {}).get("members", {})
-    for record in members.values():
+    for record in (shipped, *members.values()):
         for phase in (record, record.get("firstPhase") or {}):
-            if phase.get("checkpoint") == f"models/checkpoints/{checkpoint}":
+            if phase.get("checkpoint") == f"models/checkpoints/{checkpoint}" and "trainTokens" in phase:
                 return phase
-    return shipped if checkpoint == PRM_SOUP["checkpoint"] else None
+    return None if members or "checkpoint" in shipped else shipped
 
 
-def finish_lm(name, model, cfg, stats, device, validation, out, continued=None):
-    save_checkpoint(model, f"{name}.pt")
+def finish_lm(stage, name, model, cfg, stats, device, validation, out, continued=None):
+    """Keeps the stage's checkpoint and record. The model ships (ONNX, record as <name>.json) unless
+    a later phase continues it: then its record waits in the work folder as that phase's first."""
+    checkpoint = cfg.get("checkpoint", f"{name}.pt")
+    save_checkpoint(model, checkpoint)
     acc, gens = greedy_accuracy(model, validation)
-    log(f"[{name}] greedy validation accuracy {acc:.3f} on {len(validation)} problems")
+    log(f"[{stage}] greedy validation accuracy {acc:.3f} on {len(validation)} problems")
     for (text, _), p in list(zip(gens, validation))[:3]:
         log(f"   Q: {p['question']} (ref {p['answer']})\n   " + text.replace("\n", "\n   "))
     info = describe(name, model, cfg, stats, device)
-    info["validationGreedyAccuracy"] = acc
-    info["continuedFrom"] = continued
-    info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
-    with open(work_path(f"{name}.json"), "w") as f:
+    info.update({"checkpoint": f"models/checkpoints/{checkpoint}", "validationGreedyAccuracy": acc,
+                 "continuedFrom": continued})
+    continued_later = any(p["model"] == name and p["start"] == checkpoint for p in LM_PHASES.values())
+    if continued_later:
+        record = checkpoint.replace(".pt", ".json")
+    else:
+        record = f"{name}.json"
+        first = work_path(cfg["start"].replace(".pt", ".json")) if "start" in cfg else None
+        if first and os.path.exists(first):  # this run's own earlier phase
+            with open(first) as f:
+                info["firstPhase"] = json.load(f)
+            info["continuedFrom"]["trainTokens"] = info["firstPhase"]["trainTokens"]
+        elif first:
+            info["firstPhase"] = shipped_record(name).get("firstPhase")
+        info["sha256"] = export_onnx(model, os.path.join(out, f"{name}.onnx"))
+    with open(work_path(record), "w") as f:
         json.dump(info, f, indent=2)
 
 
-def load_lm(name, device):
+def shipped_record(name):
+    with open(os.path.join(REPO, "models", "manifest.json")) as f:
+        return json.load(f)["models"][name]
+
+
+def load_lm(name, device, checkpoint=None):
+    """A trained LM from models/checkpoints: the shipped one, or the phase that wrote `checkpoint`."""
     model = build_model(name)
-    model.load_state_dict(torch.load(os.path.join(CHECKPOINTS, f"{name}.pt"), map_location="cpu"))
+    model.load_state_dict(torch.load(os.path.join(CHECKPOINTS, checkpoint or f"{name}.pt"), map_location="cpu"))
     return model.to(device).eval()
 
 
@@ -274,12 +315,6 @@ def soup_state(states, weights):
     return {k: sum(weights[name] * states[name][k] for name in weights) for k in first}
 
 
-def shipped_prm_members():
-    """The shipped soup's member records, from models/manifest.json."""
-    with open(os.path.join(REPO, "models", "manifest.json")) as f:
-        return json.load(f)["models"]["prm"].get("soup", {}).get("members", {})
-
-
 def stage_soup(args, device):
     """--stage prm-soup: the shipped PRM, the PRM_SOUP average of its members' checkpoints,
     exported with the search metrics and the manifest's record."""
@@ -290,7 +325,7 @@ def stage_soup(args, device):
     model.load_state_dict(soup_state(states, weights))
     save_checkpoint(model, PRM_SOUP["checkpoint"])
     model = model.to(device).eval()
-    shipped = shipped_prm_members()
+    shipped = shipped_record("prm").get("soup", {}).get("members", {})
     members = {}
     for name in weights:
         if os.path.exists(work_path(prm_record(name))):
@@ -308,9 +343,18 @@ def stage_soup(args, device):
     info["sha256"] = export_onnx(model, os.path.join(args.out, "prm.onnx"))
     lms = {name: load_lm(name, device) for name in ("draft", "target")}
     info.update({"search": prm.search_metrics(model, lms, prm_metric_problems(), cfg["seed"]),
+                 "searchFirstPhaseDraft": first_phase_draft_metrics(model, device),
                  "searchAtInit": search_metrics_at_init(device)})
     with open(work_path("prm.json"), "w") as f:
         json.dump(info, f, indent=2)
+
+
+def first_phase_draft_metrics(model, device):
+    """The search metrics on the candidates of the draft's first schedule (draft-base.pt, whose
+    samples train the PRM). The shipped draft is right so often that best-of-8 on its candidates
+    cannot gain 20 points on a random pick (the oracle is less than 20 above it); these sets can."""
+    first = {"draft": load_lm("draft", device, RECIPE["draft"]["checkpoint"])}
+    return prm.search_metrics(model, first, prm_metric_problems(), RECIPE["prm"]["seed"])
 
 
 def member_seconds(record):
@@ -437,15 +481,15 @@ def orchestrate(args):
     # float sum, so it is part of what makes the weights, and one thread trained the PRM faster
     # here than two (6.4k vs 3.4k tokens/s).
     if args.device == "cuda":
-        for stage in ("target", "draft", "sample-draft", "sample-target", "prm", "prm-slips", "prm-fresh", "prm-soup"):
+        for stage in ("target", "draft", "sample-draft", "draft-more", "sample-target", "prm", "prm-slips", "prm-fresh", "prm-soup"):
             wait_ok(run_stage(stage, args), stage)
     else:
         target = run_stage("target", args)
         draft = run_stage("draft", args)
         wait_ok(draft, "draft training")
-        sample_draft = run_stage("sample-draft", args)
+        wait_ok(run_stage("sample-draft", args), "draft sampling")
+        wait_ok(run_stage("draft-more", args), "the draft's second schedule")
         wait_ok(target, "target training")
-        wait_ok(sample_draft, "draft sampling")
         wait_ok(run_stage("sample-target", args), "target sampling")
         # The soup's two members side by side, one core each.
         fresh = run_stage("prm-fresh", args)
@@ -468,14 +512,14 @@ def main():
     ap.add_argument("--init-from", default=None, help="start a stage from these weights, e.g. models/checkpoints/prm.pt (a fresh schedule)")
     ap.add_argument("--lr", type=float, default=None, help="override the stage's learning rate")
     ap.add_argument("--stage", default="all",
-                    choices=["all", "data", "draft", "target", "sample-draft", "sample-target", "prm", "prm-slips",
+                    choices=["all", "data", "draft", "target", *LM_PHASES, "sample-draft", "sample-target", "prm", "prm-slips",
                              "prm-fresh", "prm-soup", "prm-metrics", "slip-fixture", "manifest"])
     args = ap.parse_args()
     if (args.minutes is not None and args.minutes <= 0) or args.budget_scale <= 0 or args.threads < 1:
         ap.error("--minutes, --budget-scale and --threads must be positive")
-    if args.init_from and args.stage not in ("draft", "target", *PRM_PHASES, "prm-metrics"):
+    if args.init_from and args.stage not in ("draft", "target", *LM_PHASES, *PRM_PHASES, "prm-metrics"):
         ap.error("--init-from loads one model's weights: use it with --stage draft, target, "
-                 f"{', '.join(PRM_PHASES)} or prm-metrics")
+                 f"{', '.join([*LM_PHASES, *PRM_PHASES])} or prm-metrics")
     if args.stage == "prm-metrics" and not args.init_from:
         ap.error("--stage prm-metrics measures a PRM checkpoint: pass it with --init-from")
     if args.init_from and not os.path.isfile(args.init_from):
@@ -494,7 +538,7 @@ def main():
         log(f"all done in {(time.time() - t_start) / 60:.1f} min")
     elif args.stage == "data":
         prepare_data(args.out)
-    elif args.stage in ("draft", "target"):
+    elif args.stage in ("draft", "target", *LM_PHASES):
         stage_lm(args.stage, args, device)
     elif args.stage == "manifest":
         write_manifest(args, args.out)
@@ -504,7 +548,9 @@ def main():
         write_slip_fixture(os.path.join(args.out, SLIP_FIXTURE), device)
     elif args.stage.startswith("sample-"):
         name = args.stage[len("sample-"):]
-        prm.stage_sample(name, args, device, work_path, load_lm, PRM_DATA_SEED + (0 if name == "draft" else 1))
+        # The samples come from the recipe's own schedule of each LM (the draft's first: draft-base.pt).
+        prm.stage_sample(name, args, device, work_path, lambda n, d: load_lm(n, d, RECIPE[n].get("checkpoint")),
+                         PRM_DATA_SEED + (0 if name == "draft" else 1))
     elif args.stage == "prm-soup":
         stage_soup(args, device)
     else:

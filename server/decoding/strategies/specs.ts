@@ -23,8 +23,8 @@ export type SpecsFirstStep = (typeof SPECS_FIRST_STEPS)[number];
 
 export const SPECS_DEFAULTS = Object.freeze({
   firstStep: 'draft' as SpecsFirstStep,
-  lambda: 3,
-  theta: 1.8,
+  lambda: 2,
+  theta: 1.5,
   tau: 0.3,
   selectionTemperature: 0.1,
   temperature: 0.8,
