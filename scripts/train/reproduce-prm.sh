@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Reruns the recipe's data and sampling stages from the committed draft and target, then the
-# PRM's second stage from the committed first-stage weights, and checks that it gives the
-# committed models/checkpoints/prm-slips.pt bit for bit; then averages it with the committed
+# Reruns the recipe's data and sampling stages from the committed first-schedule draft and the
+# target, then the PRM's second stage from the committed first-stage weights and, beside it, the
+# draft's second schedule from draft-base.pt, and checks that they give the committed
+# models/checkpoints/prm-slips.pt and draft.pt (and draft.onnx) bit for bit; then averages the PRM with the committed
 # prm-fresh.pt (--stage prm-soup) and checks that this gives the shipped prm.pt and prm.onnx
-# (about 75 minutes on 2 cores, search metrics included).
+# (about 85 minutes on 2 cores, search metrics included).
 #   npm run models:reproduce-prm [-- --keep DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,8 +35,12 @@ same() { # same FILE SHIPPED: sha256 equality, said either way
   if [ "$got" = "$want" ]; then echo "reproduced: $1 is $2 bit for bit (sha256 $got)"
   else echo "NOT reproduced: $1 has sha256 $got, $2 $want" >&2; return 1; fi
 }
-echo "== the PRM's second stage from models/checkpoints/prm-base.pt"
+echo "== the PRM's second stage from models/checkpoints/prm-base.pt, beside the draft's second schedule from draft-base.pt"
+stage draft-more & more=$!
 stage prm-slips --init-from models/checkpoints/prm-base.pt
+wait "$more"
+same "$DIR/checkpoints/draft.pt" models/checkpoints/draft.pt
+same "$DIR/out/draft.onnx" models/draft.onnx
 same "$DIR/checkpoints/prm-slips.pt" models/checkpoints/prm-slips.pt
 echo "== the soup of that and the committed models/checkpoints/prm-fresh.pt"
 cp models/checkpoints/prm-fresh.pt "$DIR/checkpoints/"
