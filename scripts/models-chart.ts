@@ -54,10 +54,10 @@ function prmPhases(prm: z.infer<typeof manifestSchema>['models'][string] | undef
 }
 
 /** A record's curve of one metric; a model trained in two phases gets two, the second drawn from where the first ended. */
-function phaseSeries(name: string, record: TrainedModel | undefined, metric: string, secondPhase: string) {
+function phaseSeries(name: string, record: TrainedModel | undefined, metric: string, [firstPhase, secondPhase]: readonly [string, string]) {
   if (!record) return [];
   return [
-    ...(record.firstPhase ? [{ name: `${name}, first phase`, points: metricPoints(record.firstPhase.learningCurve ?? [], metric) }] : []),
+    ...(record.firstPhase ? [{ name: `${name}, ${firstPhase}`, points: metricPoints(record.firstPhase.learningCurve ?? [], metric) }] : []),
     {
       name: record.firstPhase ? `${name}, ${secondPhase}` : name,
       points: metricPoints(record.learningCurve ?? [], metric, record.continuedFrom?.trainTokens ?? 0),
@@ -77,7 +77,7 @@ runCli(spec.name, () => {
   if (!parsed.success) throw new CliError(`--manifest ${values.manifest}: not a models manifest (${parsed.error.issues[0]?.message})`);
   const dir = outputDir('models-chart', values.out);
 
-  const lmSeries = ['target', 'draft'].flatMap((name) => phaseSeries(`${name} greedy accuracy`, parsed.data.models[name], 'greedyAccuracy', 'second schedule'));
+  const lmSeries = ['target', 'draft'].flatMap((name) => phaseSeries(`${name} greedy accuracy`, parsed.data.models[name], 'greedyAccuracy', ['first schedule', 'second schedule']));
   if (lmSeries.length === 0) throw new CliError(`--manifest ${values.manifest}: no learning curves recorded`);
   writeFileSync(
     join(dir, 'learning-curves.svg'),
@@ -89,7 +89,7 @@ runCli(spec.name, () => {
       referenceLines: [{ y: TARGET_BAR, label: 'target bar 80 %' }],
     })}\n`,
   );
-  const prmSeries = prmPhases(parsed.data.models.prm).flatMap(({ name, record }) => phaseSeries(name, record, 'pooledStepAuc', "second phase (+ the target's slips)"));
+  const prmSeries = prmPhases(parsed.data.models.prm).flatMap(({ name, record }) => phaseSeries(name, record, 'pooledStepAuc', ['first phase', "second phase (+ the target's slips)"]));
   if (prmSeries.length > 0) {
     writeFileSync(
       join(dir, 'prm-curve.svg'),
