@@ -52,6 +52,16 @@ class InitFromTest(unittest.TestCase):
         self.assertEqual(record["trainTokens"], earlier + shipped["trainTokens"])
         self.assertIsNone(train.continue_from(fresh, None, "draft", torch.device("cpu")))
 
+    def test_each_draft_schedule_checkpoint_counts_its_own_tokens(self):
+        with open(os.path.join(train.REPO, "models", "manifest.json")) as f:
+            shipped = json.load(f)["models"]["draft"]
+        first = shipped["firstPhase"]["trainTokens"]
+        for checkpoint, tokens in (("draft-base.pt", first), ("draft.pt", first + shipped["trainTokens"])):
+            with self.subTest(checkpoint=checkpoint):
+                path = os.path.join(train.REPO, "models", "checkpoints", checkpoint)
+                got = train.continue_from(train.build_model("draft"), path, "draft", torch.device("cpu"))
+                self.assertEqual(got["trainTokens"], tokens)
+
     def test_a_prm_phase_checkpoint_counts_its_own_tokens(self):
         with open(os.path.join(train.REPO, "models", "manifest.json")) as f:
             members = json.load(f)["models"]["prm"]["soup"]["members"]
