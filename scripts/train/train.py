@@ -194,11 +194,7 @@ def continue_from(model, path, name, device):
         return None
     model.load_state_dict(torch.load(path, map_location=device))
     log(f"== {name}: continuing from {path}")
-    manifest = os.path.join(REPO, "models", "manifest.json")
-    before = None
-    if os.path.exists(manifest):
-        with open(manifest) as f:
-            before = json.load(f)["models"].get(name, {})
+    before = shipped_record(name)
     if before:
         # A phase's checkpoint has its own record inside the shipped model's.
         before = phase_record(before, os.path.basename(path))
@@ -250,8 +246,12 @@ def finish_lm(stage, name, model, cfg, stats, device, validation, out, continued
 
 
 def shipped_record(name):
-    with open(os.path.join(REPO, "models", "manifest.json")) as f:
-        return json.load(f)["models"][name]
+    """The model's record in models/manifest.json ({} where there is none)."""
+    path = os.path.join(REPO, "models", "manifest.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)["models"].get(name, {})
 
 
 def load_lm(name, device, checkpoint=None):
